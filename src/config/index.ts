@@ -1,0 +1,12 @@
+export {
+  loadConfig,
+  type Config,
+  type SlackConfig,
+  type DiscordConfig,
+  type AgentConfig,
+  type BridgeLimits,
+  type EnvSource,
+  type LoadConfigOptions,
+} from './load-config.js';
+export { ConfigError } from './config-error.js';
+export { defaults } from './schema.js';

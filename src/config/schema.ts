@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+/** Every default the bridge has lives here. */
+export const defaults = {
+  port: 8080,
+  slackApiUrl: 'https://slack.com/api/',
+  discordApiUrl: 'https://discord.com/api',
+  modelId: 'us.anthropic.claude-sonnet-4-6',
+  systemPrompt:
+    'You are a helpful assistant answering people in Slack and Discord chats. ' +
+    'Write for chat: short paragraphs, lists where they help, code in fenced blocks. ' +
+    'Be direct and accurate; say so when you do not know.',
+} as const;
+
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${value}")` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      const parsed = Number(value);
+      if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a number from ${min} to ${max} (got "${value}")` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const boolean = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const normalised = value.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(normalised)) return true;
+      if (['0', 'false', 'no', 'off'].includes(normalised)) return false;
+      ctx.addIssue({ code: 'custom', message: `must be true or false (got "${value}")` });
+      return z.NEVER;
+    });
+
+const httpUrl = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const raw = value === undefined || value.trim() === '' ? fallback : value.trim();
+      try {
+        const url = new URL(raw);
+        if (url.protocol === 'http:' || url.protocol === 'https:') return url.toString();
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: `must be an http(s) URL (got "${raw}")` });
+      return z.NEVER;
+    });
+
+const token = (prefix: string | null, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const trimmed = value?.trim();
+      if (trimmed === undefined || trimmed === '') return undefined;
+      if (prefix !== null && !trimmed.startsWith(prefix)) {
+        ctx.addIssue({ code: 'custom', message: `must start with "${prefix}" (${what})` });
+        return z.NEVER;
+      }
+      return trimmed;
+    });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+/** The environment as the bridge reads it: names are the variables, values already typed. */
+export const environmentSchema = z.object({
+  PORT: integer(0, 65535, defaults.port),
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? 'info' : value.trim().toLowerCase()))
+    .pipe(z.enum(['error', 'warn', 'info', 'debug'], { message: 'must be one of error, warn, info, debug' })),
+  IMAGE_VERSION: optionalText.transform((value) => value ?? 'dev'),
+
+  SLACK_BOT_TOKEN: token('xoxb-', 'the Bot User OAuth Token from OAuth & Permissions'),
+  SLACK_APP_TOKEN: token('xapp-', 'an App-Level Token with connections:write, from Basic Information'),
+  SLACK_API_URL: httpUrl(defaults.slackApiUrl),
+  SLACK_ALLOWED_CHANNELS: commaList,
+  SLACK_ALLOWED_USERS: commaList,
+
+  DISCORD_BOT_TOKEN: token(null, 'the bot token from the Developer Portal'),
+  DISCORD_API_URL: httpUrl(defaults.discordApiUrl),
+  DISCORD_ALLOWED_GUILDS: commaList,
+  DISCORD_ALLOWED_CHANNELS: commaList,
+  DISCORD_ALLOWED_USERS: commaList,
+
+  BRIDGE_SECRET_ID: optionalText,
+
+  BEDROCK_MODEL_ID: optionalText.transform((value) => value ?? defaults.modelId),
+  SYSTEM_PROMPT: optionalText.transform((value) => value ?? defaults.systemPrompt),
+  BEDROCK_MAX_TOKENS: integer(1, 64000, 2048),
+  BEDROCK_TEMPERATURE: decimal(0, 1),
+  BEDROCK_MAX_ATTEMPTS: integer(1, 10, 4),
+  BEDROCK_STREAMING: boolean(true),
+  TOOL_MAX_ROUNDS: integer(0, 20, 5),
+
+  HISTORY_MAX_TURNS: integer(2, 500, 30),
+  HISTORY_MAX_CHARS: integer(1000, 2_000_000, 40_000),
+  HISTORY_MAX_CONVERSATIONS: integer(1, 1_000_000, 2_000),
+  MAX_CONCURRENT_TURNS: integer(1, 256, 8),
+  MAX_QUEUED_PER_CONVERSATION: integer(1, 10_000, 250),
+  MAX_PROMPT_CHARS: integer(1, 500_000, 40_000),
+  SHUTDOWN_GRACE_SECONDS: integer(1, 60, 12),
+});
+
+export type Environment = z.output<typeof environmentSchema>;
+
+/** The platform tokens a Secrets Manager secret may hold. */
+export const secretTokenKeys = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'DISCORD_BOT_TOKEN'] as const;
+export type SecretTokenKey = (typeof secretTokenKeys)[number];
