@@ -1,0 +1,18 @@
+import type { PlatformConnection } from './platform-connection.js';
+import type { ReplyChannel } from './types.js';
+
+/**
+ * A chat platform adapter as the composition root and the runtime see it.
+ * It hands messages to the Bridge itself (it is given the Bridge when built)
+ * and answers them through its ReplyChannel side.
+ */
+export interface ChatPlatform extends ReplyChannel {
+  readonly name: 'slack' | 'discord';
+  readonly connection: PlatformConnection;
+  /** Connects; resolves once connected or failed for good. Never rejects. */
+  start(): Promise<void>;
+  /** Stops taking new events (drain before shutdown or handover); sockets stay open. */
+  stopIntake?(): void;
+  /** Closes sockets; the one teardown path. */
+  stop(): Promise<void>;
+}

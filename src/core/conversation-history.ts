@@ -1,0 +1,76 @@
+import type { ConversationTurn } from './types.js';
+
+export interface HistoryLimits {
+  readonly maxTurns: number;
+  readonly maxChars: number;
+  readonly maxConversations: number;
+}
+
+/**
+ * Turns per conversation, bounded by count and size with the oldest dropped
+ * first, and by the number of conversations (least recently used dropped).
+ */
+export class ConversationHistory {
+  readonly #turns = new Map<string, ConversationTurn[]>();
+
+  constructor(private readonly limits: HistoryLimits) {}
+
+  /** The stored turns, oldest first, or undefined when this process has none for the key. */
+  get(key: string): readonly ConversationTurn[] | undefined {
+    const turns = this.#turns.get(key);
+    if (turns === undefined) return undefined;
+    this.#touch(key, turns);
+    return turns.slice();
+  }
+
+  has(key: string): boolean {
+    return this.#turns.has(key);
+  }
+
+  /** Seeds a conversation (e.g. rebuilt from the platform) unless it already has turns. */
+  seed(key: string, turns: readonly ConversationTurn[]): void {
+    if (this.#turns.has(key)) return;
+    this.#store(key, [...turns]);
+  }
+
+  append(key: string, ...turns: ConversationTurn[]): void {
+    this.#store(key, [...(this.#turns.get(key) ?? []), ...turns]);
+  }
+
+  forget(key: string): boolean {
+    return this.#turns.delete(key);
+  }
+
+  get size(): number {
+    return this.#turns.size;
+  }
+
+  #store(key: string, turns: ConversationTurn[]): void {
+    this.#touch(key, trimTurns(turns, this.limits.maxTurns, this.limits.maxChars));
+    while (this.#turns.size > this.limits.maxConversations) {
+      const oldest = this.#turns.keys().next().value;
+      if (oldest === undefined) break;
+      this.#turns.delete(oldest);
+    }
+  }
+
+  #touch(key: string, turns: ConversationTurn[]): void {
+    this.#turns.delete(key);
+    this.#turns.set(key, turns);
+  }
+}
+
+/** Drops the oldest turns until both bounds hold; never starts on an assistant turn. */
+export function trimTurns(turns: ConversationTurn[], maxTurns: number, maxChars: number): ConversationTurn[] {
+  let start = Math.max(0, turns.length - maxTurns);
+  let chars = 0;
+  for (let i = turns.length - 1; i >= start; i -= 1) {
+    chars += turns[i]?.text.length ?? 0;
+    if (chars > maxChars) {
+      start = i + 1;
+      break;
+    }
+  }
+  while (start < turns.length && turns[start]?.role !== 'user') start += 1;
+  return turns.slice(start);
+}

@@ -1,0 +1,17 @@
+export type {
+  PlatformName,
+  InboundMessage,
+  InboundFile,
+  ConversationTurn,
+  ReplySink,
+  ReplyChannel,
+  ChatAgent,
+} from './types.js';
+export type { ChatPlatform } from './chat-platform.js';
+export { Bridge, userMessageFor, lateAnswerPrefix, type BridgeOptions, type SubmitOutcome, type PlatformCounters } from './bridge.js';
+export { ConversationHistory, trimTurns, type HistoryLimits } from './conversation-history.js';
+export { ConversationQueue } from './conversation-queue.js';
+export { RecentIds } from './recent-ids.js';
+export { PlatformConnection, describeError, type PlatformState, type PlatformConnectionSnapshot, type StateChange } from './platform-connection.js';
+export { StreamedReply, type MessageWriter, type StreamedReplyOptions } from './streamed-reply.js';
+export { splitMessage, splitAll, openFenceAt, type MessageSplit } from './split-message.js';

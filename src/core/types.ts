@@ -1,0 +1,67 @@
+/**
+ * The whole contract between the platform-neutral core and the chat adapters.
+ * Adapters turn platform events into InboundMessage and implement ReplySink;
+ * the core owns dedupe, ordering, history and the agent call.
+ */
+
+export type PlatformName = 'slack' | 'discord' | 'invocation';
+
+/** A file attached to an inbound message; fetched lazily, at most once, by the adapter. */
+export interface InboundFile {
+  readonly name: string;
+  readonly mimeType: string;
+  readonly sizeBytes: number;
+  /** Downloads the bytes (the adapter enforces hosts, size and timeout). */
+  readonly fetch: (signal: AbortSignal) => Promise<Uint8Array>;
+}
+
+export interface InboundMessage {
+  readonly platform: PlatformName;
+  /** Carries its platform, e.g. `slack:C123:1700000000.000100`; only the adapter that made it parses it. */
+  readonly conversationKey: string;
+  /** Unique per platform; the dedupe key (Slack event ts, Discord snowflake). */
+  readonly messageId: string;
+  readonly authorId: string;
+  readonly authorName?: string;
+  readonly authorIsBot: boolean;
+  /** What the model sees as this user's turn (the bot's own mention already stripped). */
+  readonly text: string;
+  readonly files?: readonly InboundFile[];
+  /** Epoch ms when the platform says the message was sent. */
+  readonly sentAt: number;
+  /** Set by catch-up: the reply should say briefly that it comes late. */
+  readonly late?: boolean;
+}
+
+import type { ChatAgent, ChatTurn } from '../agent/types.js';
+
+/** One turn of a conversation as the model sees it. */
+export type ConversationTurn = ChatTurn;
+export type { ChatAgent };
+
+/**
+ * How a platform shows one answer. The core calls start once, append for each
+ * delta, then exactly one of finish or fail. Implementations never throw to the
+ * core for a failed platform call: they log it and carry on.
+ */
+export interface ReplySink {
+  /** The model starts thinking: show that the bot is working (reaction, typing). */
+  start(): Promise<void>;
+  /** More answer text arrived. May buffer; never awaited per token by the core. */
+  append(delta: string): void;
+  /** The answer is complete: write the final text and clear the working indicator. */
+  finish(): Promise<void>;
+  /** The answer failed: show a short honest line (after any partial text). */
+  fail(userMessage: string): Promise<void>;
+}
+
+/** What the core needs from whoever delivered a message, to answer it. */
+export interface ReplyChannel {
+  openReply(message: InboundMessage): ReplySink;
+  /**
+   * Optional: earlier turns of this conversation from the platform itself, used
+   * when the history store has none (after a restart). Oldest first, bounded.
+   */
+  loadEarlierTurns?(message: InboundMessage): Promise<ConversationTurn[]>;
+}
+
