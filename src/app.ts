@@ -1,0 +1,134 @@
+import type { Writable } from 'node:stream';
+import { BedrockAgent, ToolRegistry, bridgeStatusTool, currentTimeTool } from './agent/index.js';
+import { ConfigError, loadConfig, type Config, type EnvSource, type LoadConfigOptions } from './config/index.js';
+import { Bridge, ConversationHistory, PlatformConnection, type ChatPlatform } from './core/index.js';
+import { createLogger, Redactor, type Logger, type LogLevel } from './log/index.js';
+import { HealthMonitor, StatusReport, TaskRegistry, startRuntimeServer, type ChatPlatformName, type RuntimeServer } from './runtime/index.js';
+import { createPlatforms } from './platforms/index.js';
+
+export interface AppOptions extends LoadConfigOptions {
+  readonly env: EnvSource;
+  /** Where log lines go (stdout by default). */
+  readonly logStream?: Writable;
+}
+
+export interface RunningApp {
+  readonly config: Config;
+  readonly port: number;
+  readonly logger: Logger;
+  readonly bridge: Bridge;
+  readonly health: HealthMonitor;
+  readonly platforms: readonly ChatPlatform[];
+  /** Drains in-flight replies within the grace period, closes sockets and the server. */
+  stop(reason: string): Promise<void>;
+}
+
+/** The composition root: config -> logger -> agent -> bridge -> platforms -> runtime server. */
+export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const redactor = new Redactor();
+  const bootLogger = createLogger({ level: bootLevel(options.env.LOG_LEVEL), redactor, ...streamOption(options.logStream) });
+  let config: Config;
+  try {
+    config = await loadConfig(options.env, options);
+  } catch (error) {
+    if (error instanceof ConfigError) bootLogger.error('configuration invalid; not starting', { problems: error.problems });
+    throw error;
+  }
+  redactor.add(config.secretValues);
+  const logger = createLogger({ level: config.logLevel, redactor, ...streamOption(options.logStream) });
+  const startedAt = Date.now();
+  let sessionId: string | null = null;
+  let report: StatusReport | undefined;
+
+  const tools = new ToolRegistry([currentTimeTool, bridgeStatusTool(() => report?.full() ?? {})]);
+  const agent = new BedrockAgent(config.agent, tools, logger.child({ component: 'agent' }));
+  const history = new ConversationHistory({
+    maxTurns: config.limits.historyMaxTurns,
+    maxChars: config.limits.historyMaxChars,
+    maxConversations: config.limits.historyMaxConversations,
+  });
+  const bridge = new Bridge({
+    agent,
+    history,
+    logger: logger.child({ component: 'bridge' }),
+    maxConcurrentTurns: config.limits.maxConcurrentTurns,
+    maxQueuedPerConversation: config.limits.maxQueuedPerConversation,
+  });
+  const platforms = createPlatforms(config, bridge, logger);
+  const connections = {
+    slack: platforms.find((p) => p.name === 'slack')?.connection ?? new PlatformConnection('slack', 'disabled'),
+    discord: platforms.find((p) => p.name === 'discord')?.connection ?? new PlatformConnection('discord', 'disabled'),
+  } satisfies Record<ChatPlatformName, PlatformConnection>;
+  for (const connection of Object.values(connections)) {
+    connection.on('change', (change) => logger.info('platform state changed', { platform: connection.platform, ...change }));
+  }
+
+  const tasks = new TaskRegistry();
+  const health = new HealthMonitor({ connections: Object.values(connections), busyWork: () => bridge.inFlight });
+  bridge.on('activity', () => health.noteActivity());
+  report = new StatusReport({
+    imageVersion: config.imageVersion,
+    startedAt,
+    bridge,
+    connections,
+    agentStats: () => agent.stats(),
+    tasks,
+    health,
+    sessionId: () => sessionId,
+  });
+  const server: RuntimeServer = await startRuntimeServer({
+    port: config.port,
+    bridge,
+    tasks,
+    status: report,
+    health,
+    maxPromptChars: config.limits.maxPromptChars,
+    logger: logger.child({ component: 'runtime' }),
+    onSessionId: (id) => {
+      sessionId = id;
+    },
+  });
+
+  logStartup(logger, config);
+  for (const platform of platforms) {
+    platform.start().catch((error: unknown) => logger.error('platform start failed', { platform: platform.name, error }));
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string) => {
+    stopping ??= (async () => {
+      logger.info('shutting down', { reason, inFlight: bridge.inFlight });
+      for (const platform of platforms) platform.stopIntake?.();
+      const drained = await bridge.drain(config.limits.shutdownGraceMs);
+      await Promise.allSettled(platforms.map((platform) => platform.stop()));
+      await server.close();
+      logger.info('shut down', { reason, ...drained });
+    })();
+    return stopping;
+  };
+  return { config, port: server.port, logger, bridge, health, platforms, stop };
+}
+
+function logStartup(logger: Logger, config: Config): void {
+  logger.info('bridge started', {
+    imageVersion: config.imageVersion,
+    modelId: config.agent.modelId,
+    slack: config.slack === null ? 'disabled' : 'enabled',
+    discord: config.discord === null ? 'disabled' : 'enabled',
+  });
+  if (config.slack === null && config.discord === null) {
+    logger.warn(
+      'no chat platform configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN to enable Slack, DISCORD_BOT_TOKEN to enable Discord ' +
+        '(or BRIDGE_SECRET_ID to read them from Secrets Manager); /ping and /invocations work without them',
+    );
+  }
+}
+
+function bootLevel(raw: string | undefined): LogLevel {
+  const level = raw?.trim().toLowerCase();
+  return level === 'error' || level === 'warn' || level === 'debug' ? level : 'info';
+}
+
+function streamOption(stream: Writable | undefined): { stream?: Writable } {
+  return stream === undefined ? {} : { stream };
+}

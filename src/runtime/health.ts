@@ -1,0 +1,58 @@
+import type { PlatformConnection } from '../core/index.js';
+
+export type PingStatus = 'Healthy' | 'HealthyBusy' | 'Unhealthy';
+
+export interface HealthSources {
+  readonly connections: readonly PlatformConnection[];
+  /** Turns queued or being answered plus background tasks running. */
+  readonly busyWork: () => number;
+}
+
+/**
+ * Derives the AgentCore /ping answer. `time_of_last_update` moves only when the
+ * status changes or real work happens: AgentCore measures idleness from it, so
+ * re-stamping it on every ping would keep every session alive to its limit.
+ */
+export class HealthMonitor {
+  #lastStatus: PingStatus;
+  #lastUpdateMs = Date.now();
+  #forced: PingStatus | null = null;
+
+  constructor(private readonly sources: HealthSources) {
+    this.#lastStatus = this.#derive();
+    for (const connection of sources.connections) connection.on('change', () => this.#refresh());
+  }
+
+  /** Called on real activity (a message handled, an invocation served). */
+  noteActivity(): void {
+    this.#lastUpdateMs = Date.now();
+    this.#refresh();
+  }
+
+  /** Pins the status (e.g. Unhealthy while draining); null releases it. */
+  force(status: PingStatus | null): void {
+    this.#forced = status;
+    this.#refresh();
+  }
+
+  current(): { status: PingStatus; timeOfLastUpdate: number } {
+    this.#refresh();
+    return { status: this.#lastStatus, timeOfLastUpdate: Math.floor(this.#lastUpdateMs / 1000) };
+  }
+
+  #refresh(): void {
+    const status = this.#derive();
+    if (status !== this.#lastStatus) {
+      this.#lastStatus = status;
+      this.#lastUpdateMs = Date.now();
+    }
+  }
+
+  #derive(): PingStatus {
+    if (this.#forced !== null) return this.#forced;
+    const states = this.sources.connections.map((connection) => connection.state);
+    if (states.includes('failed')) return 'Unhealthy';
+    const socketsLive = states.some((state) => state === 'connected' || state === 'connecting' || state === 'disconnected');
+    return socketsLive || this.sources.busyWork() > 0 ? 'HealthyBusy' : 'Healthy';
+  }
+}

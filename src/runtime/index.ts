@@ -1,0 +1,4 @@
+export { startRuntimeServer, type RuntimeServer, type RuntimeServerOptions } from './runtime-server.js';
+export { HealthMonitor, type PingStatus, type HealthSources } from './health.js';
+export { StatusReport, type StatusSources, type AgentStatsView, type ChatPlatformName } from './status-report.js';
+export { TaskRegistry } from './task-registry.js';

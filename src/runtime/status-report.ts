@@ -1,0 +1,99 @@
+import type { Bridge, PlatformConnection } from '../core/index.js';
+import type { HealthMonitor } from './health.js';
+import type { TaskRegistry } from './task-registry.js';
+
+/** The agent figures status shows (structurally the agent's own stats). */
+export interface AgentStatsView {
+  readonly modelId: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly inFlight: number;
+  readonly usage: {
+    readonly inputTokens: number;
+    readonly outputTokens: number;
+    readonly cacheReadInputTokens: number;
+    readonly cacheWriteInputTokens: number;
+  };
+}
+
+export type ChatPlatformName = 'slack' | 'discord';
+
+export interface StatusSources {
+  readonly imageVersion: string;
+  readonly startedAt: number;
+  readonly bridge: Bridge;
+  readonly connections: Readonly<Record<ChatPlatformName, PlatformConnection>>;
+  /** Extra per-platform figures an adapter reports (catch-up, liveness...). */
+  readonly platformDetails?: Partial<Record<ChatPlatformName, () => Record<string, unknown>>>;
+  readonly agentStats: () => AgentStatsView;
+  readonly tasks: TaskRegistry;
+  readonly health: HealthMonitor;
+  readonly sessionId: () => string | null;
+}
+
+/** Builds the wire shapes of the keepalive and status actions (snake_case lives here only). */
+export class StatusReport {
+  constructor(private readonly sources: StatusSources) {}
+
+  keepalive(): Record<string, unknown> {
+    const { connections } = this.sources;
+    return {
+      ...this.#header(),
+      platforms: { slack: connections.slack.state, discord: connections.discord.state },
+    };
+  }
+
+  full(): Record<string, unknown> {
+    const agent = this.sources.agentStats();
+    const tasks = this.sources.tasks.counts();
+    return {
+      ...this.#header(),
+      platforms: { slack: this.#platform('slack'), discord: this.#platform('discord') },
+      agent: {
+        model_id: agent.modelId,
+        requests: agent.requests,
+        errors: agent.errors,
+        in_flight: agent.inFlight,
+        usage: {
+          input_tokens: agent.usage.inputTokens,
+          output_tokens: agent.usage.outputTokens,
+          cache_read_input_tokens: agent.usage.cacheReadInputTokens,
+          cache_write_input_tokens: agent.usage.cacheWriteInputTokens,
+        },
+      },
+      bridge: { in_flight: this.sources.bridge.inFlight, accepting: this.sources.bridge.accepting },
+      tasks: { running: tasks.running, finished: tasks.finished },
+    };
+  }
+
+  #header(): Record<string, unknown> {
+    const health = this.sources.health.current();
+    return {
+      status: 'running',
+      uptime_seconds: Math.floor((Date.now() - this.sources.startedAt) / 1000),
+      image_version: this.sources.imageVersion,
+      session_id: this.sources.sessionId(),
+      ping_status: health.status,
+      time_of_last_update: health.timeOfLastUpdate,
+    };
+  }
+
+  #platform(name: ChatPlatformName): Record<string, unknown> {
+    const snapshot = this.sources.connections[name].snapshot();
+    const counters = this.sources.bridge.counters(name);
+    return {
+      state: snapshot.state,
+      since: snapshot.since,
+      connected_since: snapshot.connectedSince,
+      reconnects: snapshot.reconnects,
+      last_error: snapshot.lastError,
+      messages_received: counters.received,
+      replies_sent: counters.answered,
+      replies_failed: counters.failed,
+      duplicates_dropped: counters.duplicates,
+      ignored: counters.ignored,
+      in_flight: counters.inFlight,
+      ...(this.sources.platformDetails?.[name]?.() ?? {}),
+    };
+  }
+}
