@@ -38,9 +38,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const logger = createLogger({ level: config.logLevel, redactor, ...streamOption(options.logStream) });
   const startedAt = Date.now();
   let sessionId: string | null = null;
-  let report: StatusReport | undefined;
 
-  const tools = new ToolRegistry([currentTimeTool, bridgeStatusTool(() => report?.full() ?? {})]);
+  const tools = new ToolRegistry([currentTimeTool, bridgeStatusTool((): unknown => report.full())]);
   const agent = new BedrockAgent(config.agent, tools, logger.child({ component: 'agent' }));
   const history = new ConversationHistory({
     maxTurns: config.limits.historyMaxTurns,
@@ -66,7 +65,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const tasks = new TaskRegistry();
   const health = new HealthMonitor({ connections: Object.values(connections), busyWork: () => bridge.inFlight });
   bridge.on('activity', () => health.noteActivity());
-  report = new StatusReport({
+  const report: StatusReport = new StatusReport({
     imageVersion: config.imageVersion,
     startedAt,
     bridge,
@@ -98,7 +97,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const stop = (reason: string) => {
     stopping ??= (async () => {
       logger.info('shutting down', { reason, inFlight: bridge.inFlight });
-      for (const platform of platforms) platform.stopIntake?.();
+      await Promise.allSettled(platforms.map((platform) => platform.stopIntake?.() ?? Promise.resolve()));
       const drained = await bridge.drain(config.limits.shutdownGraceMs);
       await Promise.allSettled(platforms.map((platform) => platform.stop()));
       await server.close();

@@ -3,7 +3,6 @@ import {
   ConverseCommand,
   ConverseStreamCommand,
   type ContentBlock,
-  type ConverseStreamOutput,
   type Message,
   type TokenUsage as BedrockUsage,
   type ToolUseBlock,
@@ -12,16 +11,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { toConverseMessages } from './converse-messages.js';
+import { describeError, InStreamError, isRetryableInStream, readConverseStream, type RoundResult } from './converse-stream.js';
 import { ModelCutError, toModelError } from './model-errors.js';
 import type { ToolRegistry } from './tool-registry.js';
 import type { AgentStats, ChatAgent, ChatRequest, ChatResult, UsageTotals } from './types.js';
-
-interface RoundResult {
-  readonly content: ContentBlock[];
-  readonly text: string;
-  readonly stopReason: string | undefined;
-  readonly usage: BedrockUsage | undefined;
-}
 
 /** Failures inside a stream are not retried by the SDK; we retry a round that showed nothing yet. */
 const streamRetryDelaysMs = [400, 1600];
@@ -52,59 +45,67 @@ export class BedrockAgent implements ChatAgent {
     this.#stats.requests += 1;
     this.#stats.inFlight += 1;
     const usage = emptyUsage();
-    const notices: string[] = [];
     try {
-      const messages = toConverseMessages(request.history, request.prompt);
-      let text = '';
-      let separatorDue = false;
-      const emit = (delta: string) => {
-        // Text the model writes after a tool call starts a new paragraph.
-        if (separatorDue && delta.trim() !== '') {
-          separatorDue = false;
-          if (!/\s$/.test(text)) emit('\n\n');
-        }
-        text += delta;
-        request.onDelta(delta);
-      };
-      for (let round = 0; ; round += 1) {
-        separatorDue = text !== '';
-        const result = await this.#round(messages, request, emit);
-        addUsage(usage, result.usage);
-        const toolUses = result.content.flatMap((block) => (block.toolUse === undefined ? [] : [block.toolUse]));
-        if (result.stopReason !== 'tool_use' || toolUses.length === 0) {
-          if (result.stopReason === 'max_tokens') notices.push('The answer reached the length limit and was cut short.');
-          break;
-        }
-        if (round >= this.config.toolMaxRounds) {
-          notices.push(`I stopped after ${this.config.toolMaxRounds} rounds of tool calls.`);
-          break;
-        }
-        messages.push({ role: 'assistant', content: result.content });
-        messages.push({ role: 'user', content: await this.#runTools(toolUses) });
-      }
+      const result = await this.#loop(request, usage);
       addUsage(this.#stats.usage, usage);
-      return { text: text.trim(), usage, notices };
+      return result;
     } catch (error) {
       this.#stats.errors += 1;
       addUsage(this.#stats.usage, usage);
-      throw toModelError(error);
+      throw toModelError(error instanceof InStreamError ? error.cause : error);
     } finally {
       this.#stats.inFlight -= 1;
     }
   }
 
+  async #loop(request: ChatRequest, usage: UsageTotals): Promise<ChatResult> {
+    const messages = toConverseMessages(request.history, request.prompt);
+    const notices: string[] = [];
+    let text = '';
+    let separatorDue = false;
+    const emit = (delta: string) => {
+      // Text the model writes after a tool call starts a new paragraph.
+      if (separatorDue && delta.trim() !== '') {
+        separatorDue = false;
+        if (!/\s$/.test(text)) emit('\n\n');
+      }
+      text += delta;
+      request.onDelta(delta);
+    };
+    for (let round = 0; ; round += 1) {
+      separatorDue = text !== '';
+      const result = await this.#round(messages, request, emit);
+      addUsage(usage, result.usage);
+      const toolUses = result.content.flatMap((block) => (block.toolUse === undefined ? [] : [block.toolUse]));
+      if (result.stopReason !== 'tool_use' || toolUses.length === 0) {
+        if (result.stopReason === 'max_tokens') notices.push('The answer reached the length limit and was cut short.');
+        break;
+      }
+      if (round >= this.config.toolMaxRounds) {
+        notices.push(`I stopped after ${this.config.toolMaxRounds} rounds of tool calls.`);
+        break;
+      }
+      messages.push({ role: 'assistant', content: result.content });
+      messages.push({ role: 'user', content: await this.#runTools(toolUses) });
+    }
+    return { text: text.trim(), usage, notices };
+  }
+
   async #round(messages: Message[], request: ChatRequest, emit: (delta: string) => void): Promise<RoundResult> {
     for (let attempt = 0; ; attempt += 1) {
       let emitted = false;
+      const emitTracked = (delta: string) => {
+        emitted = true;
+        emit(delta);
+      };
       try {
-        return await (this.config.streaming ? this.#streamRound : this.#converseRound).call(this, messages, request.signal, (delta) => {
-          emitted = true;
-          emit(delta);
-        });
+        return this.config.streaming ? await this.#streamRound(messages, request.signal, emitTracked) : await this.#converseRound(messages, request.signal, emitTracked);
       } catch (error) {
-        const retryable = !emitted && attempt < streamRetryDelaysMs.length && isRetryableInStream(error) && !request.signal.aborted;
-        if (!retryable) throw error;
-        this.logger.warn('model stream failed before any text; retrying', { attempt: attempt + 1, error });
+        // The SDK retried the request itself; only a failure inside the stream is ours to handle.
+        if (!(error instanceof InStreamError) || request.signal.aborted) throw error;
+        if (emitted) throw new ModelCutError(`the answer stream failed after some text: ${describeError(error.cause)}`, { cause: error.cause });
+        if (attempt >= streamRetryDelaysMs.length || !isRetryableInStream(error.cause)) throw error;
+        this.logger.warn('model stream failed before any text; retrying', { attempt: attempt + 1, error: error.cause });
         await delay(streamRetryDelaysMs[attempt], undefined, { signal: request.signal });
       }
     }
@@ -129,43 +130,13 @@ export class BedrockAgent implements ChatAgent {
     const content = output.output?.message?.content ?? [];
     const text = content.map((block) => block.text ?? '').join('');
     if (text !== '') emit(text);
-    return { content, text, stopReason: output.stopReason, usage: output.usage };
+    return { content, stopReason: output.stopReason, usage: output.usage };
   }
 
   async #streamRound(messages: Message[], signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
     const output = await this.#client.send(new ConverseStreamCommand(this.#commonInput(messages)), { abortSignal: signal });
-    const blocks = new Map<number, { text: string; toolUse?: { toolUseId: string; name: string; input: string } }>();
-    let stopReason: string | undefined;
-    let usage: BedrockUsage | undefined;
-    for await (const event of output.stream ?? []) {
-      throwIfStreamException(event);
-      if (event.contentBlockStart?.start?.toolUse !== undefined) {
-        const { toolUseId = '', name = '' } = event.contentBlockStart.start.toolUse;
-        blocks.set(event.contentBlockStart.contentBlockIndex ?? 0, { text: '', toolUse: { toolUseId, name, input: '' } });
-      } else if (event.contentBlockDelta !== undefined) {
-        const index = event.contentBlockDelta.contentBlockIndex ?? 0;
-        const block = blocks.get(index) ?? { text: '' };
-        blocks.set(index, block);
-        const delta = event.contentBlockDelta.delta;
-        if (delta?.text !== undefined) {
-          block.text += delta.text;
-          emit(delta.text);
-        } else if (delta?.toolUse?.input !== undefined && block.toolUse !== undefined) {
-          block.toolUse.input += delta.toolUse.input;
-        }
-      } else if (event.messageStop !== undefined) {
-        stopReason = event.messageStop.stopReason;
-      } else if (event.metadata !== undefined) {
-        usage = event.metadata.usage;
-      }
-    }
-    if (stopReason === undefined) throw new ModelCutError('the model stream ended without messageStop');
-    const ordered = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, block]) => block);
-    const content: ContentBlock[] = ordered.flatMap((block): ContentBlock[] => {
-      if (block.toolUse !== undefined) return [{ toolUse: { ...block.toolUse, input: parseToolInput(block.toolUse.input) } }];
-      return block.text === '' ? [] : [{ text: block.text }];
-    });
-    return { content, text: ordered.map((block) => block.text).join(''), stopReason, usage };
+    if (output.stream === undefined) throw new InStreamError(new ModelCutError('ConverseStream returned no stream'));
+    return readConverseStream(output.stream, emit);
   }
 
   async #runTools(toolUses: ToolUseBlock[]): Promise<ContentBlock[]> {
@@ -182,40 +153,6 @@ export class BedrockAgent implements ChatAgent {
         };
       }),
     );
-  }
-}
-
-function throwIfStreamException(event: ConverseStreamOutput): void {
-  const exceptions: [string, { message?: string | undefined } | undefined][] = [
-    ['ThrottlingException', event.throttlingException],
-    ['ModelStreamErrorException', event.modelStreamErrorException],
-    ['InternalServerException', event.internalServerException],
-    ['ServiceUnavailableException', event.serviceUnavailableException],
-    ['ValidationException', event.validationException],
-  ];
-  for (const [name, body] of exceptions) {
-    if (body === undefined) continue;
-    const error = new Error(body.message ?? name);
-    error.name = name;
-    throw error;
-  }
-}
-
-function isRetryableInStream(error: unknown): boolean {
-  const name = error instanceof Error ? error.name : '';
-  return (
-    error instanceof ModelCutError ||
-    ['ThrottlingException', 'ModelStreamErrorException', 'InternalServerException', 'ServiceUnavailableException'].includes(name) ||
-    /ERR_HTTP2_STREAM_ERROR|ECONNRESET/.test(String((error as { code?: unknown }).code ?? ''))
-  );
-}
-
-function parseToolInput(raw: string): never {
-  if (raw.trim() === '') return {} as never;
-  try {
-    return JSON.parse(raw) as never;
-  } catch {
-    return { raw } as never;
   }
 }
 

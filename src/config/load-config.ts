@@ -9,6 +9,10 @@ export interface SlackConfig {
   readonly apiUrl: string;
   readonly allowedChannels: readonly string[];
   readonly allowedUsers: readonly string[];
+  /** Use chat.startStream/appendStream/stopStream where the workspace has them. */
+  readonly nativeStreaming: boolean;
+  /** Socket Mode pong timeout, also its reconnect delay per consecutive failure. */
+  readonly clientPingTimeoutMs: number;
 }
 
 export interface DiscordConfig {
@@ -99,6 +103,8 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
             apiUrl: e.SLACK_API_URL,
             allowedChannels: e.SLACK_ALLOWED_CHANNELS,
             allowedUsers: e.SLACK_ALLOWED_USERS,
+            nativeStreaming: e.SLACK_NATIVE_STREAMING,
+            clientPingTimeoutMs: e.SLACK_CLIENT_PING_TIMEOUT_MS,
           }
         : null,
     discord:

@@ -108,6 +108,8 @@ export const environmentSchema = z.object({
   SLACK_API_URL: httpUrl(defaults.slackApiUrl),
   SLACK_ALLOWED_CHANNELS: commaList,
   SLACK_ALLOWED_USERS: commaList,
+  SLACK_NATIVE_STREAMING: boolean(true),
+  SLACK_CLIENT_PING_TIMEOUT_MS: integer(500, 60_000, 2000),
 
   DISCORD_BOT_TOKEN: token(null, 'the bot token from the Developer Portal'),
   DISCORD_API_URL: httpUrl(defaults.discordApiUrl),

@@ -142,17 +142,20 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
     const startedAt = performance.now();
     let firstDeltaMs: number | undefined;
     let answer = '';
+    let userText = message.text;
     let usage: TokenUsage | undefined;
     const sink = channel.openReply(message);
     try {
       signal.throwIfAborted();
       await sink.start();
+      const input = (await channel.prepareInput?.(message, signal)) ?? { text: message.text };
+      userText = input.text;
       const history = await this.#historyFor(message, channel, log);
       if (message.late === true) sink.append(lateAnswerPrefix);
       const result = await this.options.agent.reply({
         conversationKey: message.conversationKey,
         history,
-        prompt: message.text,
+        prompt: input.text,
         signal,
         onDelta: (delta) => {
           firstDeltaMs ??= performance.now() - startedAt;
@@ -161,14 +164,16 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
         },
       });
       usage = result.usage;
-      for (const notice of result.notices ?? []) sink.append(`\n\n_${notice}_`);
+      // Never silence: an empty answer still gets a visible line.
+      if (result.text.trim() === '' && (result.notices ?? []).length === 0) sink.append('_(The model returned an empty answer.)_');
+      for (const notice of [...(input.notices ?? []), ...(result.notices ?? [])]) sink.append(`\n\n_${notice}_`);
       await sink.finish();
-      this.options.history.append(message.conversationKey, { role: 'user', text: message.text }, { role: 'assistant', text: result.text });
+      this.options.history.append(message.conversationKey, { role: 'user', text: userText }, { role: 'assistant', text: result.text });
       counters.answered += 1;
       log.info('message handled', this.#outcome(message, 'answered', startedAt, firstDeltaMs, usage));
     } catch (error) {
       await sink.fail(userMessageFor(error)).catch((failError: unknown) => log.warn('reply sink failed', { error: failError }));
-      const turns: ConversationTurn[] = [{ role: 'user', text: message.text }];
+      const turns: ConversationTurn[] = [{ role: 'user', text: userText }];
       if (answer.trim() !== '') turns.push({ role: 'assistant', text: answer });
       this.options.history.append(message.conversationKey, ...turns);
       counters.failed += 1;

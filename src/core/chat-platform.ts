@@ -11,8 +11,11 @@ export interface ChatPlatform extends ReplyChannel {
   readonly connection: PlatformConnection;
   /** Connects; resolves once connected or failed for good. Never rejects. */
   start(): Promise<void>;
-  /** Stops taking new events (drain before shutdown or handover); sockets stay open. */
-  stopIntake?(): void;
+  /**
+   * Stops taking new events before a drain (shutdown or handover), so the
+   * platform can deliver them elsewhere; replies in flight still complete.
+   */
+  stopIntake?(): Promise<void>;
   /** Closes sockets; the one teardown path. */
   stop(): Promise<void>;
 }

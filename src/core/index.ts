@@ -5,6 +5,7 @@ export type {
   ConversationTurn,
   ReplySink,
   ReplyChannel,
+  PreparedInput,
   ChatAgent,
 } from './types.js';
 export type { ChatPlatform } from './chat-platform.js';
@@ -15,3 +16,4 @@ export { RecentIds } from './recent-ids.js';
 export { PlatformConnection, describeError, type PlatformState, type PlatformConnectionSnapshot, type StateChange } from './platform-connection.js';
 export { StreamedReply, type MessageWriter, type StreamedReplyOptions } from './streamed-reply.js';
 export { splitMessage, splitAll, openFenceAt, type MessageSplit } from './split-message.js';
+export { TtlCache } from './ttl-cache.js';

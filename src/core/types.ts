@@ -63,5 +63,17 @@ export interface ReplyChannel {
    * when the history store has none (after a restart). Oldest first, bounded.
    */
   loadEarlierTurns?(message: InboundMessage): Promise<ConversationTurn[]>;
+  /**
+   * Optional: slow preparation of the user's turn (resolving names, fetching
+   * files), run inside the conversation's queue so turns keep their order.
+   */
+  prepareInput?(message: InboundMessage, signal: AbortSignal): Promise<PreparedInput>;
+}
+
+/** The user's turn as the model will see it. */
+export interface PreparedInput {
+  readonly text: string;
+  /** Short notes for the user (e.g. what was skipped), shown after the answer. */
+  readonly notices?: readonly string[];
 }
 

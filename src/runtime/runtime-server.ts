@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type RequestHandler } from 'express';
-import { runWithRequestContext, type Logger, type RequestContext } from '../log/index.js';
+import { runWithRequestContext, type RequestContext } from '../log/index.js';
 import type { HealthMonitor } from './health.js';
 import { createInvocationHandler, type InvocationDeps } from './invocation-handler.js';
 import { InvocationError, jsonErrorHandler } from './invocation-errors.js';

@@ -24,7 +24,7 @@ test('HealthyBusy while a socket is connected or reconnecting, Unhealthy once a 
   assert.equal(slack.transition('connected', 'too late'), false, 'failed is final');
 });
 
-test('time_of_last_update is integer seconds that does not move on repeated pings', async (t) => {
+test('time_of_last_update is integer seconds that does not move on repeated pings', (t) => {
   t.mock.timers.enable({ apis: ['Date'], now: 1_700_000_000_500 });
   const connection = new PlatformConnection('slack', 'disconnected');
   const health = new HealthMonitor({ connections: [connection], busyWork: () => 0 });

@@ -1,0 +1,133 @@
+// Starts the real bridge (in-process or as a child process) against the project's fakes.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { startApp, type RunningApp } from '../../src/app.js';
+
+/** AWS settings every test shares: dummy credentials, a region, no real endpoint reachable. */
+export function awsTestEnv(bedrockUrl?: string): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTESTTEST',
+    AWS_SECRET_ACCESS_KEY: 'test-secret-access-key-value',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...(bedrockUrl === undefined ? {} : { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrockUrl }),
+  };
+}
+
+export interface LogLines {
+  readonly lines: string[];
+  /** Parsed JSON log records. */
+  records(): Record<string, unknown>[];
+  /** Resolves with the first record matching, waiting for it if needed. */
+  waitFor(predicate: (record: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+function logLines(): LogLines & { push(chunk: string): void } {
+  const lines: string[] = [];
+  let partial = '';
+  const waiters: (() => void)[] = [];
+  const records = () => lines.flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+  return {
+    lines,
+    records,
+    push(chunk: string) {
+      partial += chunk;
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      lines.push(...parts.filter((line) => line.trim() !== ''));
+      for (const wake of waiters.splice(0)) wake();
+    },
+    async waitFor(predicate, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = records().find(predicate);
+        if (found !== undefined) return found;
+        if (Date.now() > deadline) throw new Error(`no log record matched within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join('\n')}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100).unref();
+        });
+      }
+    },
+  };
+}
+
+export interface InProcessBridge {
+  readonly app: RunningApp;
+  readonly url: string;
+  readonly logs: LogLines;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the bridge in this process. The AWS SDK reads its endpoint, region and
+ * credential variables from process.env, so those are set there too.
+ */
+export async function startBridge(env: Record<string, string>): Promise<InProcessBridge> {
+  for (const [key, value] of Object.entries(env)) if (key.startsWith('AWS_')) process.env[key] = value;
+  const logs = logLines();
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => logs.push(chunk.toString('utf8')));
+  const app = await startApp({ env: { PORT: '0', LOG_LEVEL: 'debug', ...env }, logStream: stream });
+  return { app, url: `http://127.0.0.1:${app.port}`, logs, stop: () => app.stop('test') };
+}
+
+export interface ChildBridge {
+  readonly process: ChildProcessWithoutNullStreams;
+  readonly logs: LogLines;
+  /** Resolves once the server is listening; rejects if the process exits first. */
+  readonly ready: Promise<string>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly stderr: () => string;
+}
+
+/** Runs `node --import tsx src/main.ts` (what `npm start` runs) as a child process. */
+export function spawnBridge(env: Record<string, string>, entry: string[] = ['--import', 'tsx', 'src/main.ts']): ChildBridge {
+  const child = spawn(process.execPath, entry, {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const logs = logLines();
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => logs.push(chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const ready = Promise.race([
+    logs.waitFor((r) => r.message === 'runtime server listening', 20_000).then((r) => `http://127.0.0.1:${String(r.port)}`),
+    exited.then(({ code }) => Promise.reject(new Error(`bridge exited with ${code} before listening; stderr:\n${stderr}\nstdout:\n${logs.lines.join('\n')}`))),
+  ]);
+  ready.catch(() => undefined);
+  return { process: child, logs, ready, exited, stderr: () => stderr };
+}
+
+/** POSTs a JSON invocation and returns status and parsed body. */
+export async function invoke(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${url}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+export async function ping(url: string): Promise<{ status: string; time_of_last_update: number }> {
+  const response = await fetch(`${url}/ping`);
+  return (await response.json()) as { status: string; time_of_last_update: number };
+}
+
+/** Polls `check` until it returns a value other than undefined. */
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
