@@ -41,14 +41,17 @@ export class StreamedReply<Id> implements ReplySink {
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
+  #working: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: StreamedReplyOptions<Id>) {}
 
   /** Ids of every message posted for this answer, in order. */
   readonly postedIds: Id[] = [];
 
-  async start(): Promise<void> {
-    await this.#guard('show working', () => this.options.showWorking?.());
+  /** Starts the working indicator without waiting for it: it must not delay the model call. */
+  start(): Promise<void> {
+    this.#working = this.#guard('show working', () => this.options.showWorking?.()).then(() => undefined);
+    return Promise.resolve();
   }
 
   append(delta: string): void {
@@ -80,6 +83,8 @@ export class StreamedReply<Id> implements ReplySink {
     this.#timer = undefined;
     this.#enqueueWrite();
     await this.#writing;
+    // Clearing before the indicator landed would leave it behind.
+    await this.#working;
     await this.#guard('clear working', () => this.options.clearWorking?.());
   }
 

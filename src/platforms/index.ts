@@ -1,8 +1,11 @@
 import type { Config } from '../config/index.js';
 import type { Bridge, ChatPlatform } from '../core/index.js';
 import type { Logger } from '../log/index.js';
+import { SlackPlatform } from './slack/slack-platform.js';
 
 /** Builds an adapter for each configured platform. */
-export function createPlatforms(_config: Config, _bridge: Bridge, _logger: Logger): ChatPlatform[] {
-  return [];
+export function createPlatforms(config: Config, bridge: Bridge, logger: Logger): ChatPlatform[] {
+  const platforms: ChatPlatform[] = [];
+  if (config.slack !== null) platforms.push(new SlackPlatform({ config: config.slack, bridge, logger }));
+  return platforms;
 }

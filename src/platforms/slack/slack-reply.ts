@@ -1,0 +1,228 @@
+import type { webApi } from '@slack/bolt';
+
+type WebClient = webApi.WebClient;
+import { openFenceAt, StreamedReply, type InboundMessage, type ReplySink } from '../../core/index.js';
+import type { Logger } from '../../log/index.js';
+import { markdownToMrkdwn } from './markdown-to-mrkdwn.js';
+import { slackReplyTarget, type SlackIdentity, type SlackReplyTarget } from './slack-events.js';
+
+export interface SlackReplyDeps {
+  readonly client: WebClient;
+  readonly identity: SlackIdentity;
+  readonly logger: Logger;
+  /** Shared switch: turned off once the workspace shows it lacks the stream methods. */
+  readonly streaming: { native: boolean };
+}
+
+/** chat.update is tier 3 (about 50/min per channel): one edit a second per answer stays inside it. */
+const updateIntervalMs = 1000;
+const streamIntervalMs = 1000;
+/** Text per posted message; Slack truncates past 40k and recommends staying near 4k. */
+const postedMessageMaxChars = 3800;
+/** chat.appendStream takes at most 12,000 characters; one streamed message holds no more here. */
+const streamedMessageMaxChars = 12_000;
+/** Errors that mean "this workspace or token cannot stream": fall back for good. */
+const streamUnavailableErrors = new Set(['unknown_method', 'not_allowed_token_type', 'missing_scope', 'feature_not_enabled', 'not_supported', 'method_deprecated', 'team_not_allowed']);
+
+export function createSlackReply(deps: SlackReplyDeps, message: InboundMessage): ReplySink {
+  const target = slackReplyTarget(message);
+  const working = new WorkingReaction(deps, target);
+  // Streams are replies to a user request and need a thread; a top-level DM gets post-and-update.
+  if (deps.streaming.native && target.threadTs !== undefined) return new SlackNativeStream(deps, target, working);
+  return postAndUpdate(deps, target, working);
+}
+
+function postAndUpdate(deps: SlackReplyDeps, target: SlackReplyTarget, working: WorkingReaction): StreamedReply<string> {
+  return new StreamedReply<string>({
+    writer: {
+      post: async (text) => {
+        const response = await deps.client.chat.postMessage({
+          channel: target.channel,
+          text,
+          ...(target.threadTs === undefined ? {} : { thread_ts: target.threadTs }),
+          unfurl_links: false,
+        });
+        return response.ts as string;
+      },
+      edit: async (ts, text) => {
+        await deps.client.chat.update({ channel: target.channel, ts, text });
+      },
+    },
+    maxLength: postedMessageMaxChars,
+    editIntervalMs: updateIntervalMs,
+    format: markdownToMrkdwn,
+    showWorking: () => working.show(),
+    clearWorking: () => working.clear(),
+    logger: deps.logger,
+  });
+}
+
+/** The :eyes: reaction on the user's message while the model thinks. */
+class WorkingReaction {
+  #shown = false;
+  #adding: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: SlackReplyDeps,
+    private readonly target: SlackReplyTarget,
+  ) {}
+
+  /** Adds the reaction in the background: it must not delay the model call. */
+  show(): Promise<void> {
+    if (this.#shown) return Promise.resolve();
+    this.#shown = true;
+    this.#adding = this.#call('reactions.add', () => this.deps.client.reactions.add({ channel: this.target.channel, timestamp: this.target.messageTs, name: 'eyes' }));
+    return Promise.resolve();
+  }
+
+  async clear(): Promise<void> {
+    if (!this.#shown) return;
+    this.#shown = false;
+    // Removing before the add landed would leave the reaction behind.
+    await this.#adding;
+    await this.#call('reactions.remove', () => this.deps.client.reactions.remove({ channel: this.target.channel, timestamp: this.target.messageTs, name: 'eyes' }));
+  }
+
+  async #call(method: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      this.deps.logger.debug('working reaction failed', { method, error });
+    }
+  }
+}
+
+/**
+ * Streams with chat.startStream / appendStream / stopStream (Markdown, no
+ * conversion). Falls back to post-and-update when the workspace cannot stream,
+ * and continues there when one streamed message is full.
+ */
+class SlackNativeStream implements ReplySink {
+  #text = '';
+  #sent = 0;
+  #ts: string | undefined;
+  #fallback: StreamedReply<string> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #lastWriteAt = 0;
+  #writing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(
+    private readonly deps: SlackReplyDeps,
+    private readonly target: SlackReplyTarget,
+    private readonly working: WorkingReaction,
+  ) {}
+
+  start(): Promise<void> {
+    return this.working.show();
+  }
+
+  append(delta: string): void {
+    if (this.#closed || delta === '') return;
+    this.#text += delta;
+    if (this.#fallback !== undefined) {
+      this.#fallback.append(delta);
+      return;
+    }
+    if (this.#timer !== undefined) return;
+    const wait = Math.max(0, this.#lastWriteAt + streamIntervalMs - Date.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#enqueue(false);
+    }, wait);
+    this.#timer.unref();
+  }
+
+  async finish(): Promise<void> {
+    await this.#close();
+  }
+
+  async fail(userMessage: string): Promise<void> {
+    const note = `${this.#text.trim() === '' ? '' : '\n\n'}${userMessage}`;
+    this.#text += note;
+    this.#fallback?.append(note);
+    await this.#close();
+  }
+
+  async #close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#enqueue(true);
+    await this.#writing;
+    if (this.#fallback !== undefined) await this.#fallback.finish();
+    else await this.working.clear();
+  }
+
+  #enqueue(final: boolean): void {
+    this.#writing = this.#writing.then(() => this.#write(final));
+  }
+
+  async #write(final: boolean): Promise<void> {
+    if (this.#fallback !== undefined) return;
+    this.#lastWriteAt = Date.now();
+    let chunk = this.#text.slice(this.#sent);
+    const overflow = this.#sent + chunk.length > streamedMessageMaxChars;
+    if (overflow) chunk = chunk.slice(0, Math.max(0, streamedMessageMaxChars - this.#sent - 8));
+    if (chunk !== '' && !(await this.#send(chunk))) return;
+    if (overflow) {
+      await this.#continueInFallback();
+    } else if (final && this.#ts !== undefined) {
+      await this.#call('chat.stopStream', () => this.deps.client.chat.stopStream({ channel: this.target.channel, ts: this.#ts as string }));
+    }
+  }
+
+  /** Sends one piece; false when streaming turned out to be unavailable (the fallback has taken over). */
+  async #send(chunk: string): Promise<boolean> {
+    if (this.#ts !== undefined) {
+      const ok = await this.#call('chat.appendStream', () =>
+        this.deps.client.chat.appendStream({ channel: this.target.channel, ts: this.#ts as string, markdown_text: chunk }),
+      );
+      if (ok) this.#sent += chunk.length;
+      return true;
+    }
+    try {
+      const response = await this.deps.client.chat.startStream({
+        channel: this.target.channel,
+        thread_ts: this.target.threadTs as string,
+        markdown_text: chunk,
+        recipient_user_id: this.target.userId,
+        recipient_team_id: this.deps.identity.teamId,
+      });
+      this.#ts = response.ts;
+      this.#sent += chunk.length;
+      return true;
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (code !== undefined && streamUnavailableErrors.has(code)) this.deps.streaming.native = false;
+      this.deps.logger.warn('chat.startStream failed; answering with chat.postMessage instead', { error });
+      this.#fallback = postAndUpdate(this.deps, this.target, this.working);
+      this.#fallback.append(this.#text);
+      return false;
+    }
+  }
+
+  /** One streamed message is full: close it (and any open code block) and go on in posted messages. */
+  async #continueInFallback(): Promise<void> {
+    const fence = openFenceAt(this.#text, this.#sent);
+    if (fence !== null) await this.#call('chat.appendStream', () => this.deps.client.chat.appendStream({ channel: this.target.channel, ts: this.#ts as string, markdown_text: `\n${fence.marker}` }));
+    await this.#call('chat.stopStream', () => this.deps.client.chat.stopStream({ channel: this.target.channel, ts: this.#ts as string }));
+    this.#fallback = postAndUpdate(this.deps, this.target, this.working);
+    this.#fallback.append((fence === null ? '' : `${fence.marker}${fence.info}\n`) + this.#text.slice(this.#sent));
+  }
+
+  async #call(method: string, fn: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await fn();
+      return true;
+    } catch (error) {
+      this.deps.logger.warn('slack call failed', { method, error });
+      return false;
+    }
+  }
+}
+
+export function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } }).data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}

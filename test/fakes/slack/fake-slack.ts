@@ -1,0 +1,298 @@
+// The fake's public face: one object a test drives and asserts on. Wire work lives in the modules.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chatMethods } from './chat-methods.js';
+import { conversationMethods } from './conversation-methods.js';
+import { eventCallback, eventsApiEnvelope, mentions, messageEvent, richTextBlocks, slackId, slashCommandEnvelope } from './events.js';
+import type { SlashCommand } from './events.js';
+import { SocketModeServer } from './socket-mode.js';
+import { SlackStore } from './store.js';
+import type { AckRecord, ApiCall, ChannelType, ConnectionInfo, Delivery, DisconnectReason, Envelope } from './types.js';
+import type { FailOptions, FakeChannel, FakeUser, ResponseUrlPost, StoredMessage, WorkspaceIds } from './types.js';
+import { Waiters } from './wait.js';
+import { WebApi } from './web-api.js';
+import type { MethodSpec } from './web-api.js';
+
+export interface FakeSlackSettings {
+  ids: WorkspaceIds;
+  botToken: string;
+  appToken: string;
+  serverPingIntervalMs: number;
+  ackTimeoutMs: number;
+  streamIdleMs: number;
+  waitTimeoutMs: number;
+}
+
+export interface UserMessage {
+  channel: string;
+  user: string;
+  text: string;
+  threadTs?: string;
+  channelType?: ChannelType;
+  files?: unknown[];
+  botId?: string;
+  subtype?: string;
+}
+
+export interface PostedUserMessage {
+  ts: string;
+  /** null when Slack would send the app nothing (a channel message without a mention). */
+  eventId: string | null;
+  envelopeId: string | null;
+  acked: Promise<{ latencyMs: number }>;
+}
+
+export interface SendEventOptions {
+  eventId?: string;
+  retryAttempt?: number;
+  retryReason?: string;
+  /** Deliver to this connection id instead of round-robin. */
+  connection?: number;
+}
+
+/** Attached so a delivery nobody awaits never becomes an unhandled rejection. */
+function observed<T>(promise: Promise<T>): Promise<T> {
+  void promise.catch(() => undefined);
+  return promise;
+}
+
+export class FakeSlack {
+  readonly apiUrl: string;
+  readonly ids: WorkspaceIds;
+  readonly tokens: { bot: string; app: string };
+  readonly waiters = new Waiters();
+  readonly store: SlackStore;
+  readonly socket: SocketModeServer;
+  readonly web: WebApi;
+  readonly #settings: FakeSlackSettings;
+  readonly #baseUrl: string;
+  readonly #events = new Map<string, { payload: Record<string, unknown>; attempts: number }>();
+  readonly #closeServer: () => Promise<void>;
+  readonly #streams = new Map<string, number>();
+
+  constructor(baseUrl: string, settings: FakeSlackSettings, closeServer: () => Promise<void>) {
+    this.#settings = settings;
+    this.#closeServer = closeServer;
+    this.#baseUrl = baseUrl;
+    this.apiUrl = `${baseUrl}/api/`;
+    this.ids = settings.ids;
+    this.tokens = { bot: settings.botToken, app: settings.appToken };
+    this.store = new SlackStore(settings.ids);
+    this.socket = new SocketModeServer({
+      appId: settings.ids.appId,
+      serverPingIntervalMs: settings.serverPingIntervalMs,
+      waiters: this.waiters,
+    });
+    this.socket.listenOn(baseUrl.replace(/^http/, 'ws'));
+    const changed = (): void => this.waiters.notify();
+    const methods = new Map<string, MethodSpec>([
+      ...chatMethods({ store: this.store, changed, streamIdleMs: settings.streamIdleMs, streams: this.#streams }),
+      ...conversationMethods(this.store),
+      ['apps.connections.open', { token: 'app', handle: () => ({ ok: true, url: this.socket.issueUrl() }) }],
+    ]);
+    this.web = new WebApi({ tokens: this.tokens, methods, waiters: this.waiters });
+  }
+
+  // --- Web API -------------------------------------------------------------------------------
+
+  get calls(): readonly ApiCall[] {
+    return this.web.calls;
+  }
+
+  callsTo(method: string): ApiCall[] {
+    return this.web.calls.filter((c) => c.method === method);
+  }
+
+  /** The first recorded call, past or future, that matches. */
+  waitForCall(predicate: (call: ApiCall) => boolean, timeoutMs = this.#settings.waitTimeoutMs): Promise<ApiCall> {
+    return this.waiters.wait(() => this.web.calls.find(predicate), timeoutMs, 'a matching Web API call');
+  }
+
+  failNext(method: string, error: string, options: FailOptions = {}): void {
+    this.web.failNext(method, error, options);
+  }
+
+  revokeTokens(error = 'invalid_auth'): void {
+    this.web.revokeTokens(error);
+  }
+
+  restoreTokens(): void {
+    this.web.restoreTokens();
+  }
+
+  get responseUrlPosts(): readonly ResponseUrlPost[] {
+    return this.web.responseUrlPosts;
+  }
+
+  // --- Workspace -----------------------------------------------------------------------------
+
+  addUser(user: Pick<FakeUser, 'id'> & Partial<FakeUser>): FakeUser {
+    const name = user.name ?? user.id.toLowerCase();
+    return this.store.addUser({ name, realName: name, displayName: name, isBot: false, ...user });
+  }
+
+  addChannel(channel: { id: string; name?: string; type?: ChannelType; user?: string }): FakeChannel {
+    return this.store.addChannel(channel);
+  }
+
+  /** A channel's messages oldest first; with threadTs, that thread (parent first). Copies. */
+  messages(channel: string, threadTs?: string): StoredMessage[] {
+    const list = threadTs === undefined ? this.store.history(channel) : this.store.thread(channel, threadTs);
+    return structuredClone(list ?? []);
+  }
+
+  /** The bot's messages in a thread, parent excluded. */
+  botReplies(channel: string, threadTs: string): StoredMessage[] {
+    return this.messages(channel, threadTs).filter((m) => m.ts !== threadTs && m.bot_id === this.ids.botId);
+  }
+
+  waitForMessage(
+    predicate: (message: StoredMessage, channel: string) => boolean,
+    timeoutMs = this.#settings.waitTimeoutMs,
+  ): Promise<{ channel: string; message: StoredMessage }> {
+    const probe = (): { channel: string; message: StoredMessage } | undefined => {
+      for (const entry of this.store.all()) {
+        if (predicate(entry.message, entry.channel)) return structuredClone(entry);
+      }
+      return undefined;
+    };
+    return this.waiters.wait(probe, timeoutMs, 'a matching message in the store');
+  }
+
+  /** Every open chat stream now answers message_not_in_streaming_state, as after Slack's idle expiry. */
+  expireStreams(): void {
+    this.#streams.clear();
+  }
+
+  // --- Socket Mode ---------------------------------------------------------------------------
+
+  get acks(): readonly AckRecord[] {
+    return this.socket.acks;
+  }
+
+  get connectionCount(): number {
+    return this.socket.liveCount;
+  }
+
+  get connectionsOpened(): number {
+    return this.socket.opened;
+  }
+
+  connections(): ConnectionInfo[] {
+    return this.socket.connections();
+  }
+
+  /** Resolves once at least n sockets are live (open, not silent, not told to disconnect). */
+  waitForConnections(n: number, timeoutMs = this.#settings.waitTimeoutMs): Promise<number> {
+    const probe = (): number | undefined => (this.socket.liveCount >= n ? this.socket.liveCount : undefined);
+    return this.waiters.wait(probe, timeoutMs, `${n} live Socket Mode connection(s)`);
+  }
+
+  /**
+   * Resolves at the next answer to a server ping. @slack/socket-mode arms its serverPingTimeout only
+   * after the first ping arrives, so a test of that timeout must wait for this first.
+   */
+  waitForPong(timeoutMs = this.#settings.waitTimeoutMs): Promise<number> {
+    const seen = this.socket.pongs;
+    return this.waiters.wait(() => (this.socket.pongs > seen ? this.socket.pongs : undefined), timeoutMs, 'a pong');
+  }
+
+  waitForAck(envelopeId: string, timeoutMs = this.#settings.waitTimeoutMs): Promise<{ latencyMs: number }> {
+    return this.socket.waitForAck(envelopeId, timeoutMs);
+  }
+
+  sendEvent(event: Record<string, unknown>, options: SendEventOptions = {}): Delivery {
+    const eventId = options.eventId ?? slackId('Ev');
+    const payload = eventCallback(this.ids, event, eventId);
+    const attempts = options.retryAttempt ?? 0;
+    this.#events.set(eventId, { payload, attempts });
+    return this.#deliver(eventsApiEnvelope(payload, attempts, options.retryReason ?? ''), eventId, options.connection);
+  }
+
+  /** Slack's retry: same event_id, new envelope, retry_attempt + 1. */
+  redeliver(eventId: string, reason = 'timeout'): Delivery {
+    const known = this.#events.get(eventId);
+    if (known === undefined) throw new Error(`fake Slack: no event ${eventId} was sent`);
+    known.attempts += 1;
+    return this.#deliver(eventsApiEnvelope(known.payload, known.attempts, reason), eventId);
+  }
+
+  /**
+   * Stores a user's message and sends what an app subscribed to `app_mention` and `message.im`
+   * gets: a `message` event in a DM, an `app_mention` in a channel when the bot is mentioned.
+   */
+  postUserMessage(input: UserMessage): PostedUserMessage {
+    const user = this.store.ensureUser(input.user);
+    const channel = this.store.ensureChannel(input.channel, input.channelType, input.channelType === 'im' ? user.id : undefined);
+    const isDm = channel.type === 'im';
+    // Slack marks a DM carrying files as file_share; mentions with files keep no subtype.
+    const subtype = input.subtype ?? (isDm && input.files !== undefined ? 'file_share' : undefined);
+    const stored = this.store.post(channel.id, {
+      client_msg_id: randomUUID(),
+      text: input.text,
+      user: user.id,
+      team: this.ids.teamId,
+      blocks: richTextBlocks(input.text),
+      ...(input.threadTs === undefined ? {} : { thread_ts: input.threadTs }),
+      ...(input.files === undefined ? {} : { files: input.files }),
+      ...(subtype === undefined ? {} : { subtype }),
+      ...(input.botId === undefined ? {} : { bot_id: input.botId }),
+    });
+    if (stored === undefined) throw new Error(`fake Slack: thread ${input.threadTs ?? ''} not found in ${channel.id}`);
+    this.waiters.notify();
+    const mentioned = input.subtype === undefined && mentions(input.text, this.ids.botUserId);
+    const kind = isDm ? 'message' : mentioned ? 'app_mention' : undefined;
+    if (kind === undefined) {
+      const acked = observed(Promise.reject(new Error('fake Slack: no event is sent for this message')));
+      return { ts: stored.ts, eventId: null, envelopeId: null, acked };
+    }
+    const delivery = this.sendEvent(messageEvent(kind, channel, stored));
+    return { ts: stored.ts, ...delivery };
+  }
+
+  sendSlashCommand(command: SlashCommand): Delivery {
+    const user = this.store.ensureUser(command.user);
+    const channel = this.store.ensureChannel(command.channel);
+    const responseUrl = `${this.#baseUrl}/commands/${this.ids.teamId}/${Date.now()}/${randomBytes(12).toString('hex')}`;
+    const envelope = slashCommandEnvelope(this.ids, { ...command, userName: user.name, channelName: channel.name }, responseUrl);
+    return this.#deliver(envelope, null);
+  }
+
+  dropConnections(): void {
+    this.socket.dropConnections();
+  }
+
+  sendDisconnect(reason: DisconnectReason, closeAfterMs?: number): void {
+    this.socket.sendDisconnect(reason, closeAfterMs);
+  }
+
+  /** `at: 'upgrade'` (default) rejects WebSocket upgrades with 503; `'open'` makes apps.connections.open answer 503. */
+  refuseConnections(on: boolean, at: 'upgrade' | 'open' = 'upgrade'): void {
+    if (at === 'upgrade') this.socket.refuse(on);
+    else if (on) this.web.failNext('apps.connections.open', 'service_unavailable', { status: 503, times: Infinity });
+    else this.web.clearFaults('apps.connections.open');
+  }
+
+  setServerPings(on: boolean): void {
+    this.socket.setServerPings(on);
+  }
+
+  setSilent(on: boolean): void {
+    this.socket.setSilent(on);
+  }
+
+  /**
+   * Closes HTTP and WebSocket servers and ends open sockets; pending waits reject. Stop the Bolt app
+   * first: a client left running retries apps.connections.open against the closed port for a long time.
+   */
+  async close(): Promise<void> {
+    this.waiters.close();
+    await this.socket.close();
+    await this.#closeServer();
+  }
+
+  #deliver(envelope: Envelope, eventId: string | null, connection?: number): Delivery {
+    this.socket.deliver(envelope, connection);
+    const acked = observed(this.socket.waitForAck(envelope.envelope_id, this.#settings.ackTimeoutMs, true));
+    return { eventId, envelopeId: envelope.envelope_id, acked };
+  }
+}

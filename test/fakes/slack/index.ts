@@ -1,0 +1,75 @@
+// Entry point: a fake Slack (Web API + Socket Mode) on one 127.0.0.1 port, for the real Bolt client.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FakeSlack } from './fake-slack.js';
+
+export { FakeSlack } from './fake-slack.js';
+export type { PostedUserMessage, SendEventOptions, UserMessage } from './fake-slack.js';
+export type {
+  AckRecord,
+  ApiCall,
+  ChannelType,
+  ConnectionInfo,
+  Delivery,
+  DisconnectReason,
+  FailOptions,
+  FakeChannel,
+  FakeUser,
+  ResponseUrlPost,
+  StoredMessage,
+} from './types.js';
+
+export interface FakeSlackOptions {
+  botToken?: string;
+  appToken?: string;
+  botUserId?: string;
+  botId?: string;
+  teamId?: string;
+  appId?: string;
+  /**
+   * Server WebSocket pings; 0 disables. Once it has seen one, @slack/socket-mode drops a socket when
+   * the next is later than its serverPingTimeout (30 s by default).
+   */
+  serverPingIntervalMs?: number;
+  /** How long a delivery's `acked` waits before rejecting. */
+  ackTimeoutMs?: number;
+  /** How long an idle chat stream stays appendable. */
+  streamIdleMs?: number;
+  /** Default timeout of the waitFor* helpers. */
+  waitTimeoutMs?: number;
+}
+
+/** Starts the fake on 127.0.0.1, port 0. Point `clientOptions.slackApiUrl` (both of Bolt's) at `apiUrl`. */
+export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const fake = new FakeSlack(`http://127.0.0.1:${port}`, {
+    ids: {
+      teamId: options.teamId ?? 'TFAKE',
+      appId: options.appId ?? 'A0FAKE',
+      botUserId: options.botUserId ?? 'UBOT',
+      botId: options.botId ?? 'BBOT',
+    },
+    botToken: options.botToken ?? 'xoxb-test-bot-token',
+    appToken: options.appToken ?? 'xapp-1-test-app-token',
+    serverPingIntervalMs: options.serverPingIntervalMs ?? 10_000,
+    ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+    streamIdleMs: options.streamIdleMs ?? 5 * 60_000,
+    waitTimeoutMs: options.waitTimeoutMs ?? 5_000,
+  }, async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  server.on('request', (req, res) => {
+    fake.web.handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => fake.socket.handleUpgrade(req, socket, head));
+  return fake;
+}
