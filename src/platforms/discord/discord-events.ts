@@ -1,0 +1,79 @@
+import type { InboundMessage } from '../../core/index.js';
+
+/** The parts of a discord.js Message the bridge reads, as plain data (unit-testable). */
+export interface DiscordMessageView {
+  readonly id: string;
+  readonly channelId: string;
+  /** For a thread: the channel it lives in; null otherwise. */
+  readonly parentChannelId: string | null;
+  readonly guildId: string | null;
+  readonly content: string;
+  /** Discord message type: 0 default, 19 reply; everything else is a system message. */
+  readonly type: number;
+  readonly authorId: string;
+  readonly authorName: string;
+  readonly authorIsBot: boolean;
+  readonly mentionsBot: boolean;
+  readonly repliesToBot: boolean;
+  readonly createdTimestamp: number;
+  /** Display names for `<@id>`, `<@&id>` and `<#id>` references in the content. */
+  readonly names: ReadonlyMap<string, string>;
+}
+
+export interface DiscordAllowlist {
+  readonly guilds: readonly string[];
+  readonly channels: readonly string[];
+  readonly users: readonly string[];
+}
+
+export type DiscordRouting = { readonly answer: true; readonly message: InboundMessage } | { readonly answer: false; readonly reason: string };
+
+const answerableTypes = new Set([0, 19]);
+
+/**
+ * Decides whether a message is addressed to the bot (a DM, a mention, or a
+ * reply to one of its messages) and normalises it. Bots are passed on flagged
+ * so the core counts and drops them.
+ */
+export function routeDiscordMessage(message: DiscordMessageView, botUserId: string, allow: DiscordAllowlist): DiscordRouting {
+  if (!answerableTypes.has(message.type)) return { answer: false, reason: `system message type ${message.type}` };
+  const isDm = message.guildId === null;
+  if (!isDm && !message.mentionsBot && !message.repliesToBot) return { answer: false, reason: 'guild message not addressed to the bot' };
+  const authorIsBot = message.authorIsBot || message.authorId === botUserId;
+  if (!authorIsBot) {
+    if (allow.users.length > 0 && !allow.users.includes(message.authorId)) return { answer: false, reason: 'user not in DISCORD_ALLOWED_USERS' };
+    if (!isDm && allow.guilds.length > 0 && !allow.guilds.includes(message.guildId ?? '')) return { answer: false, reason: 'guild not in DISCORD_ALLOWED_GUILDS' };
+    // A thread is allowed when it or the channel it belongs to is listed.
+    const channelAllowed = allow.channels.includes(message.channelId) || (message.parentChannelId !== null && allow.channels.includes(message.parentChannelId));
+    if (!isDm && allow.channels.length > 0 && !channelAllowed) return { answer: false, reason: 'channel not in DISCORD_ALLOWED_CHANNELS' };
+  }
+  return {
+    answer: true,
+    message: {
+      platform: 'discord',
+      conversationKey: `discord:${message.channelId}`,
+      messageId: message.id,
+      authorId: message.authorId,
+      authorName: message.authorName,
+      authorIsBot,
+      text: discordTextToPlain(message.content, botUserId, message.names),
+      sentAt: message.createdTimestamp,
+    },
+  };
+}
+
+/** Recovers the channel from the key routeDiscordMessage made. */
+export function discordChannelOf(message: InboundMessage): string {
+  return message.conversationKey.slice('discord:'.length);
+}
+
+/** Strips the bot's own mention and makes other references readable. */
+export function discordTextToPlain(content: string, botUserId: string, names: ReadonlyMap<string, string>): string {
+  return content
+    .replace(new RegExp(`<@!?${botUserId}>`, 'g'), '')
+    .replace(/<@!?(\d+)>/g, (_m, id: string) => `@${names.get(id) ?? id}`)
+    .replace(/<@&(\d+)>/g, (_m, id: string) => `@${names.get(id) ?? 'role'}`)
+    .replace(/<#(\d+)>/g, (_m, id: string) => `#${names.get(id) ?? id}`)
+    .replace(/[ \t]{2,}/g, ' ')
+    .trim();
+}

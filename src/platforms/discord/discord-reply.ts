@@ -1,0 +1,83 @@
+import { Routes, type REST } from 'discord.js';
+import { StreamedReply, type ReplySink } from '../../core/index.js';
+import type { Logger } from '../../log/index.js';
+
+/** Discord rejects message content over 2,000 characters. */
+const messageMaxChars = 2000;
+/** Edits are rate-limited per channel; about one a second per answer stays well inside them. */
+const editIntervalMs = 1000;
+/** A typing indicator lasts about 10 s; refresh it a little sooner while the model thinks. */
+const typingRefreshMs = 8000;
+/** Answers never ping anyone, whatever the model writes (@everyone included). */
+const noMentions = { parse: [] as never[], replied_user: false };
+
+interface PostedMessage {
+  readonly id: string;
+}
+
+/**
+ * Streams an answer as a reply to the user's message, edited at most once a
+ * second; text beyond 2,000 characters continues in follow-up messages.
+ * Calls go through discord.js's REST queue, which waits out 429s.
+ */
+export function createDiscordReply(rest: REST, channelId: string, replyToMessageId: string, logger: Logger): ReplySink {
+  let isFirst = true;
+  const typing = new TypingIndicator(rest, channelId, logger);
+  const reply = new StreamedReply<string>({
+    writer: {
+      post: async (content) => {
+        const body = isFirst
+          ? { content, allowed_mentions: noMentions, message_reference: { message_id: replyToMessageId, fail_if_not_exists: false } }
+          : { content, allowed_mentions: noMentions };
+        const posted = (await rest.post(Routes.channelMessages(channelId), { body })) as PostedMessage;
+        isFirst = false;
+        typing.stop();
+        return posted.id;
+      },
+      edit: async (id, content) => {
+        await rest.patch(Routes.channelMessage(channelId, id), { body: { content, allowed_mentions: noMentions } });
+      },
+    },
+    maxLength: messageMaxChars,
+    editIntervalMs,
+    showWorking: () => typing.start(),
+    clearWorking: () => {
+      typing.stop();
+      return Promise.resolve();
+    },
+    logger,
+  });
+  return reply;
+}
+
+class TypingIndicator {
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(
+    private readonly rest: REST,
+    private readonly channelId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.#send();
+    if (this.#stopped) return;
+    this.#timer = setInterval(() => void this.#send(), typingRefreshMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+  }
+
+  async #send(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      await this.rest.post(Routes.channelTyping(this.channelId));
+    } catch (error) {
+      this.logger.debug('typing indicator failed', { error });
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// The REST front door: `/api/v10/...` with bot-token auth, rate-limit headers on every answer, every
+// call recorded; `/attachments/...` serves what users "uploaded".
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, type ParsedBody, type RestResult, type Router, readBody, sendJson } from './http.js';
+import type { RateLimiter } from './ratelimit.js';
+import type { DiscordStore } from './store.js';
+import type { RecordedCall } from './types.js';
+
+const API_PREFIX = '/api/v10';
+
+export interface RestConfig {
+  store: DiscordStore;
+  token: string;
+  router: Router;
+  limiter: RateLimiter;
+  calls: RecordedCall[];
+  changed: () => void;
+}
+
+export async function handleRest(config: RestConfig, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://fake.invalid');
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (url.pathname.startsWith('/attachments/')) return serveAttachment(config.store, url.pathname, res);
+  if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
+    return sendJson(res, 404, { message: '404: Not Found', code: 0 }, {});
+  }
+  // Matched and recorded decoded: discord.js sends `%40original` and percent-encoded emoji.
+  const path = url.pathname.slice(API_PREFIX.length).split('/').map(decodeSegment).join('/');
+  let parsed: ParsedBody = { body: undefined, files: [] };
+  let status: number;
+  let body: unknown;
+  let headers: Record<string, string> = {};
+  let result: RestResult | undefined;
+  try {
+    parsed = await readBody(req);
+    const { route, params } = config.router.match(method, path);
+    if (route.auth !== false && req.headers.authorization !== `Bot ${config.token}`) {
+      throw new ApiError(401, 0, '401: Unauthorized');
+    }
+    const verdict = config.limiter.check(method, path);
+    headers = verdict.headers;
+    if (verdict.limited) {
+      status = 429;
+      body = verdict.limited;
+    } else {
+      result = await route.handle({ method, path, params, query: url.searchParams, body: parsed.body, files: parsed.files });
+      status = result.status;
+      body = result.body;
+    }
+  } catch (error) {
+    const apiError = error instanceof ApiError ? error : new ApiError(500, 0, '500: Internal Server Error');
+    if (!(error instanceof ApiError)) console.error('fake Discord: route failed', error);
+    status = apiError.status;
+    body = apiError.body;
+  }
+  sendJson(res, status, body, headers);
+  config.calls.push({
+    method, path, query: Object.fromEntries(url.searchParams), body: parsed.body, status, at: Date.now(),
+    files: parsed.files.map(({ data: _data, ...file }) => file),
+  });
+  result?.after?.();
+  config.changed();
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function serveAttachment(store: DiscordStore, path: string, res: ServerResponse): void {
+  const blob = store.blobs.get(path);
+  if (!blob) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+    return;
+  }
+  res.writeHead(200, { 'content-type': blob.contentType, 'content-length': String(blob.data.length) }).end(blob.data);
+}
