@@ -1,0 +1,40 @@
+// Builds the CDK app from context. Kept apart from bin/app.ts so tests synthesize in-process.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import type { AppProps } from 'aws-cdk-lib';
+import { BridgeStack } from './bridge-stack.js';
+import { parseStackConfig } from './config.js';
+
+export const DEFAULT_STACK_NAME = 'AgentcoreChatBridge';
+
+/** Written by `npm run deploy`: the image version and session id it rolled to. */
+export const DEPLOY_STATE_FILE = fileURLToPath(new URL('../deploy-state.json', import.meta.url));
+
+export interface BridgeApp {
+  readonly app: App;
+  readonly stack: BridgeStack;
+}
+
+/**
+ * Context wins over the deploy state, which wins over the defaults: a later `cdk deploy` keeps
+ * the image version and session id `npm run deploy` set instead of rolling them back.
+ */
+export function buildApp(props: AppProps = {}, stateFile: string = DEPLOY_STATE_FILE): BridgeApp {
+  const app = new App(props);
+  const state = readDeployState(stateFile);
+  const read = (key: string): unknown => app.node.tryGetContext(key) ?? state[key];
+  const config = parseStackConfig(read);
+  const stackName = typeof read('stackName') === 'string' ? (read('stackName') as string) : DEFAULT_STACK_NAME;
+  const stack = new BridgeStack(app, stackName, {
+    config,
+    description: 'AgentCore chat bridge: Slack and Discord to Amazon Bedrock on AgentCore Runtime',
+  });
+  return { app, stack };
+}
+
+export function readDeployState(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+}

@@ -1,0 +1,103 @@
+// One stack: image repository and builder, the platform-token secret, the AgentCore runtime with
+// its `live` endpoint and execution role, and the keepalive. Environment-agnostic on purpose:
+// account and region are CloudFormation pseudo parameters, so `cdk synth` runs offline.
+import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { StackConfig } from './config.js';
+import { asInterface } from './cdk-types.js';
+import { ImageBuild } from './image-build.js';
+import { Keepalive } from './keepalive.js';
+import { modelResourceArns } from './model-arns.js';
+import { buildNetwork } from './network.js';
+
+/** The JSON keys the bot reads from the secret's SecretString. */
+export const SECRET_KEYS = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'DISCORD_BOT_TOKEN'] as const;
+
+export interface BridgeStackProps extends StackProps {
+  readonly config: StackConfig;
+}
+
+export class BridgeStack extends Stack {
+  constructor(scope: Construct, id: string, props: BridgeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const image = new ImageBuild(this, 'Image', { repositoryName: config.repositoryName, imageTag: config.imageTag });
+    const secret = platformSecret(this, config);
+    const outputs: Record<string, string> = {
+      RepositoryUri: image.repository.repositoryUri,
+      ImageTag: config.imageTag,
+      CodeBuildProjectName: image.project.projectName,
+      SourceBucketName: image.sourceBucket.bucketName,
+      SecretArn: secret.secretArn,
+      ...(config.withRuntime ? this.addRuntime(config, image, secret) : {}),
+    };
+    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
+  }
+
+  /** The runtime with its `live` endpoint and execution role, and the keepalive; returns their outputs. */
+  private addRuntime(config: StackConfig, image: ImageBuild, secret: secretsmanager.ISecret): Record<string, string> {
+    const runtime = new agentcore.Runtime(this, 'Runtime', {
+      runtimeName: config.runtimeName,
+      description: 'Slack and Discord chat bridge to Amazon Bedrock',
+      agentRuntimeArtifact: agentcore.AgentRuntimeArtifact.fromEcrRepository(image.repository, config.imageTag),
+      networkConfiguration: buildNetwork(this, config.network),
+      protocolConfiguration: agentcore.ProtocolType.HTTP,
+      lifecycleConfiguration: {
+        idleRuntimeSessionTimeout: Duration.seconds(config.idleTimeoutSeconds),
+        maxLifetime: Duration.seconds(config.maxLifetimeSeconds),
+      },
+      environmentVariables: {
+        IMAGE_VERSION: config.imageVersion,
+        BRIDGE_SECRET_ID: secret.secretArn,
+        BEDROCK_MODEL_ID: config.modelId,
+        LOG_LEVEL: config.logLevel,
+      },
+    });
+    // The image URI is a token until deploy; the L2 says so on every synth.
+    Annotations.of(runtime).acknowledgeInfo('aws-cdk-lib.aws-bedrockagentcore:containerUriValidationSkipped');
+    // The L2 role already writes the runtime's logs and pulls from the repository it was given.
+    secret.grantRead(runtime.role);
+    runtime.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'InvokeChosenModel',
+      actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+      resources: modelResourceArns(config.modelId, { partition: this.partition, region: this.region, account: this.account }, config.modelRegions),
+    }));
+
+    // Follows the runtime version the stack deploys; `npm run deploy` moves it between deploys.
+    const endpoint = runtime.addEndpoint(config.endpointName, {
+      description: 'The endpoint the keepalive and the operator scripts use',
+    });
+    const keepalive = new Keepalive(this, 'Keepalive', {
+      runtimeArn: runtime.agentRuntimeArn,
+      endpointArn: endpoint.agentRuntimeEndpointArn,
+      qualifier: config.endpointName,
+      sessionId: config.sessionId,
+      everyMinutes: config.keepaliveMinutes,
+    });
+    return {
+      RuntimeArn: runtime.agentRuntimeArn,
+      RuntimeId: runtime.agentRuntimeId,
+      EndpointName: config.endpointName,
+      KeepaliveFunctionName: keepalive.function.functionName,
+      SessionId: config.sessionId,
+      KeepaliveAlarmName: keepalive.alarm.alarmName,
+    };
+  }
+}
+
+function platformSecret(stack: Stack, config: StackConfig): secretsmanager.ISecret {
+  if (!config.secret.create) return secretsmanager.Secret.fromSecretNameV2(stack, 'PlatformTokens', config.secret.name);
+  return asInterface<secretsmanager.ISecret>(new secretsmanager.Secret(stack, 'PlatformTokens', {
+    secretName: config.secret.name,
+    description:
+      `Chat platform tokens for the AgentCore chat bridge. Set SecretString to a JSON object with the keys ` +
+      `${SECRET_KEYS.join(', ')} (xoxb- bot token, xapp- app-level token with connections:write, Discord bot token); ` +
+      'leave a platform\'s keys out to disable it.',
+    // Created holding "{}": the bot starts with both platforms disabled until the operator fills it in.
+    secretObjectValue: {},
+  }));
+}

@@ -1,0 +1,74 @@
+// npm run deploy: build and push the ARM64 image, bump IMAGE_VERSION on the runtime, roll the
+// session onto it (see lib/rollout.ts), and remember the new version and session in
+// infra/deploy-state.json so a later `cdk deploy` keeps them.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { currentSessionId, makeClients, resolveRuntime } from './lib/aws.js';
+import { CliError, parseFlags, runCli } from './lib/cli.js';
+import type { ExplainContext } from './lib/cli.js';
+import { buildWithCodeBuild, buildWithDocker, chooseBuilder, dockerBuildxAvailable, runCommand } from './lib/image.js';
+import { loadOptions, REPO_ROOT } from './lib/options.js';
+import { rollOut } from './lib/rollout.js';
+
+const USAGE = `npm run deploy -- [flags]
+  --builder docker|codebuild|skip   default: docker if buildx and a daemon are here, else codebuild
+  --image-version V                 default: v<UTC time>-<git short sha>
+  --image-only                      build and push only (first deploy, before the runtime exists)
+  plus --runtime-arn, --qualifier, --session-id, --function-name, --region, --outputs-file, --state-file
+Env: AGENTCORE_RUNTIME_ARN, AGENTCORE_QUALIFIER, KEEPALIVE_FUNCTION_NAME, ECR_REPOSITORY_URI, IMAGE_TAG,
+     CODEBUILD_PROJECT_NAME, SOURCE_BUCKET_NAME, DEPLOY_POLL_INTERVAL_MS, DEPLOY_TIMEOUT_MS (see docs/deploy.md)`;
+
+const context: { -readonly [K in keyof ExplainContext]: ExplainContext[K] } = {};
+const log = (line: string): void => console.log(`deploy: ${line}`);
+
+await runCli(async () => {
+  const flags = parseFlags(process.argv.slice(2), { builder: { type: 'string' }, 'image-version': { type: 'string' }, 'image-only': { type: 'boolean' } });
+  if (flags.help === true) return void console.log(USAGE);
+  const env = process.env;
+  const options = loadOptions(flags, env);
+  context.region = options.region;
+  context.runtime = options.runtimeArn ?? options.runtimeId;
+  const clients = makeClients(options.region);
+  const imageVersion = typeof flags['image-version'] === 'string' ? flags['image-version'] : defaultImageVersion();
+  if (!/^[\w][\w.-]{0,127}$/.test(imageVersion)) throw new CliError(`--image-version "${imageVersion}" is not a valid image tag`);
+  const pollMs = Number(env.DEPLOY_POLL_INTERVAL_MS ?? 5000);
+  const imageOnly = flags['image-only'] === true;
+  // Found before the (slow) build, so a wrong runtime fails in seconds.
+  const runtime = imageOnly ? undefined : await resolveRuntime(options, clients.control);
+  const oldSessionId = imageOnly ? undefined : await currentSessionId(options, clients.lambda).catch((error: unknown) => {
+    if (error instanceof CliError) return undefined; // no session to replace yet
+    throw error;
+  });
+
+  const builder = chooseBuilder(typeof flags.builder === 'string' ? flags.builder : undefined, dockerBuildxAvailable);
+  const request = { root: REPO_ROOT, repositoryUri: options.repositoryUri, imageTag: options.imageTag, imageVersion,
+    projectName: options.projectName, sourceBucket: options.sourceBucket, pollMs, log };
+  if (builder === 'docker') await buildWithDocker(request, clients, runCommand);
+  else if (builder === 'codebuild') await buildWithCodeBuild(request, clients);
+  else log('skipping the image build (--builder skip): the runtime pulls whatever the tag points at');
+  if (runtime === undefined) {
+    writeState(options.stateFile, { imageVersion, ...(options.stateSessionId === undefined ? {} : { sessionId: options.stateSessionId }) });
+    return log(`pushed image ${imageVersion}; now deploy the runtime: npm run cdk:deploy`);
+  }
+
+  const result = await rollOut(clients, { ...runtime, qualifier: options.qualifier, imageVersion, oldSessionId, functionName: options.functionName },
+    { pollMs, timeoutMs: Number(env.DEPLOY_TIMEOUT_MS ?? 900_000), log });
+  writeState(options.stateFile, { imageVersion, sessionId: result.sessionId });
+  log(`done: image ${imageVersion}, runtime version ${result.version}, session ${result.sessionId}`);
+}, () => context);
+
+/** Read by the CDK app, so a later `cdk deploy` keeps this image version and session id. */
+function writeState(file: string, state: { imageVersion: string; sessionId?: string }): void {
+  writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+function defaultImageVersion(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-');
+  let sha = 'nogit';
+  try {
+    sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || sha;
+  } catch {
+    // Not a git checkout (or no commit yet): the timestamp alone keeps versions unique.
+  }
+  return `v${stamp}-${sha}`;
+}

@@ -1,0 +1,72 @@
+// The SDK clients the scripts use, and the two look-ups every script needs: which runtime (ARN
+// and id) and which session is current. Endpoints come from the SDK's own AWS_ENDPOINT_URL_*
+// variables, so the same code talks to AWS or to a local stand-in.
+import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
+import { BedrockAgentCoreControlClient, GetAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore-control';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { assertSessionId } from '../../infra/lambda/session-id.js';
+import { CliError } from './cli.js';
+import { parseRuntimeArn } from './options.js';
+import type { OperatorOptions } from './options.js';
+
+export interface Clients {
+  readonly data: BedrockAgentCoreClient;
+  readonly control: BedrockAgentCoreControlClient;
+  readonly lambda: LambdaClient;
+  readonly codebuild: CodeBuildClient;
+  readonly s3: S3Client;
+  readonly ecr: ECRClient;
+}
+
+export function makeClients(region: string | undefined): Clients {
+  const base = region === undefined ? {} : { region };
+  return {
+    // A fresh session's first call waits for a cold microVM; allow it two minutes.
+    data: new BedrockAgentCoreClient({ ...base, requestHandler: { requestTimeout: 120_000 } }),
+    control: new BedrockAgentCoreControlClient(base),
+    lambda: new LambdaClient(base),
+    codebuild: new CodeBuildClient(base),
+    s3: new S3Client(base),
+    ecr: new ECRClient(base),
+  };
+}
+
+export interface RuntimeRef {
+  readonly runtimeArn: string;
+  readonly runtimeId: string;
+}
+
+/** The runtime from an ARN, or from an id through GetAgentRuntime (which also proves it exists). */
+export async function resolveRuntime(options: OperatorOptions, control: BedrockAgentCoreControlClient): Promise<RuntimeRef> {
+  if (options.runtimeArn !== undefined) {
+    return { runtimeArn: options.runtimeArn, runtimeId: parseRuntimeArn(options.runtimeArn).runtimeId };
+  }
+  if (options.runtimeId === undefined) {
+    throw new CliError(
+      'No runtime configured. Pass --runtime-arn (or set AGENTCORE_RUNTIME_ARN), or deploy the stack with ' +
+        '`npm run cdk:deploy`, which writes infra/cdk-outputs.json for these scripts.',
+    );
+  }
+  const runtime = await control.send(new GetAgentRuntimeCommand({ agentRuntimeId: options.runtimeId }));
+  if (runtime.agentRuntimeArn === undefined) throw new CliError(`GetAgentRuntime returned no ARN for ${options.runtimeId}`);
+  return { runtimeArn: runtime.agentRuntimeArn, runtimeId: options.runtimeId };
+}
+
+/**
+ * The session the keepalive keeps alive: a flag or SESSION_ID first, then the keepalive
+ * function's own SESSION_ID (the truth once `npm run deploy` has rolled it), then the deploy
+ * state file and stack outputs. Session rotation will swap this for its state store.
+ */
+export async function currentSessionId(options: OperatorOptions, lambda: LambdaClient): Promise<string> {
+  if (options.sessionId !== undefined) return assertSessionId(options.sessionId, '--session-id / SESSION_ID');
+  if (options.functionName !== undefined) {
+    const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: options.functionName }));
+    const fromFunction = config.Environment?.Variables?.SESSION_ID;
+    if (fromFunction !== undefined) return assertSessionId(fromFunction, `SESSION_ID of ${options.functionName}`);
+  }
+  if (options.stateSessionId !== undefined) return assertSessionId(options.stateSessionId, 'the deploy state');
+  throw new CliError('No session id known. Pass --session-id (or SESSION_ID), or --function-name (KEEPALIVE_FUNCTION_NAME) to read the keepalive\'s.');
+}

@@ -1,0 +1,144 @@
+// The session roll after a new image is pushed, step by step and in this order:
+//   1. UpdateAgentRuntime with the whole current configuration and only IMAGE_VERSION changed
+//      (the API replaces everything: a field not sent back is dropped), then wait for READY;
+//   2. move the named endpoint to the new version (DEFAULT follows by itself);
+//   3. start a session with a fresh id and check it runs the new image version;
+//   4. point the keepalive at the new session;
+//   5. stop the old session, so the old image disconnects from Slack and Discord.
+// A failure before step 4 leaves the old session running and kept alive.
+import { StopRuntimeSessionCommand } from '@aws-sdk/client-bedrock-agentcore';
+import {
+  GetAgentRuntimeCommand, GetAgentRuntimeEndpointCommand, UpdateAgentRuntimeCommand, UpdateAgentRuntimeEndpointCommand,
+} from '@aws-sdk/client-bedrock-agentcore-control';
+import type { GetAgentRuntimeResponse, UpdateAgentRuntimeRequest } from '@aws-sdk/client-bedrock-agentcore-control';
+import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { assertRunning, invokeAction } from '../../infra/lambda/runtime-client.js';
+import { newSessionId } from '../../infra/lambda/session-id.js';
+import type { Clients, RuntimeRef } from './aws.js';
+import { CliError } from './cli.js';
+import { sleep } from './image.js';
+
+export interface RolloutInput extends RuntimeRef {
+  readonly qualifier: string;
+  readonly imageVersion: string;
+  readonly oldSessionId?: string | undefined;
+  readonly functionName?: string | undefined;
+}
+
+export interface RolloutOptions {
+  readonly pollMs: number;
+  readonly timeoutMs: number;
+  readonly log: (line: string) => void;
+}
+
+export interface RolloutResult {
+  readonly version: string;
+  readonly sessionId: string;
+  readonly stoppedSessionId?: string;
+}
+
+/** Fields GetAgentRuntime reports about the runtime that UpdateAgentRuntime does not take. */
+const READ_ONLY_FIELDS = new Set([
+  '$metadata', 'agentRuntimeArn', 'agentRuntimeName', 'agentRuntimeVersion', 'createdAt', 'lastUpdatedAt',
+  'status', 'failureReason', 'workloadIdentityDetails',
+]);
+
+/** Everything GetAgentRuntime returned, minus the read-only fields, with IMAGE_VERSION replaced. */
+export function updateRequestFrom(current: GetAgentRuntimeResponse, imageVersion: string): UpdateAgentRuntimeRequest {
+  if (current.agentRuntimeArtifact === undefined || current.roleArn === undefined) {
+    throw new CliError('GetAgentRuntime returned no artifact or role; refusing to send a partial configuration back');
+  }
+  const kept = Object.entries(current).filter(([key, value]) => !READ_ONLY_FIELDS.has(key) && value !== undefined);
+  return {
+    ...(Object.fromEntries(kept) as Omit<UpdateAgentRuntimeRequest, 'agentRuntimeId'>),
+    agentRuntimeId: current.agentRuntimeId,
+    environmentVariables: { ...current.environmentVariables, IMAGE_VERSION: imageVersion },
+  };
+}
+
+export async function rollOut(clients: Clients, input: RolloutInput, options: RolloutOptions): Promise<RolloutResult> {
+  const version = await updateRuntime(clients, input, options);
+  await moveEndpoint(clients, input, version, options);
+  const sessionId = await startSession(clients, input, options);
+  await pointKeepalive(clients, input.functionName, sessionId, options);
+  const stopped = await stopOldSession(clients, input, sessionId, options);
+  return { version, sessionId, ...(stopped === undefined ? {} : { stoppedSessionId: stopped }) };
+}
+
+async function updateRuntime(clients: Clients, input: RolloutInput, options: RolloutOptions): Promise<string> {
+  const current = await clients.control.send(new GetAgentRuntimeCommand({ agentRuntimeId: input.runtimeId }));
+  options.log(`runtime ${input.runtimeId} is at version ${current.agentRuntimeVersion} (IMAGE_VERSION ${current.environmentVariables?.IMAGE_VERSION ?? '-'})`);
+  const updated = await clients.control.send(new UpdateAgentRuntimeCommand(updateRequestFrom(current, input.imageVersion)));
+  const version = updated.agentRuntimeVersion;
+  if (version === undefined) throw new CliError('UpdateAgentRuntime returned no version');
+  options.log(`created runtime version ${version}; waiting for READY`);
+  await until(options, `runtime version ${version} to be READY`, async () => {
+    const now = await clients.control.send(new GetAgentRuntimeCommand({ agentRuntimeId: input.runtimeId, agentRuntimeVersion: version }));
+    if (now.status === 'CREATE_FAILED' || now.status === 'UPDATE_FAILED') {
+      throw new CliError(`runtime version ${version} ${now.status}: ${now.failureReason ?? 'no reason given'}`);
+    }
+    return now.status === 'READY';
+  });
+  return version;
+}
+
+async function moveEndpoint(clients: Clients, input: RolloutInput, version: string, options: RolloutOptions): Promise<void> {
+  if (input.qualifier === 'DEFAULT') return; // DEFAULT always serves the newest version
+  const endpoint = { agentRuntimeId: input.runtimeId, endpointName: input.qualifier };
+  await clients.control.send(new UpdateAgentRuntimeEndpointCommand({ ...endpoint, agentRuntimeVersion: version }));
+  options.log(`moving endpoint ${input.qualifier} to version ${version}`);
+  await until(options, `endpoint ${input.qualifier} to serve version ${version}`, async () => {
+    const now = await clients.control.send(new GetAgentRuntimeEndpointCommand(endpoint));
+    if (now.status === 'UPDATE_FAILED') throw new CliError(`endpoint ${input.qualifier} update failed: ${now.failureReason ?? 'no reason given'}`);
+    return now.status === 'READY' && now.liveVersion === version;
+  });
+}
+
+async function startSession(clients: Clients, input: RolloutInput, options: RolloutOptions): Promise<string> {
+  const sessionId = newSessionId();
+  options.log(`starting session ${sessionId}`);
+  const answer = assertRunning(await invokeAction(clients.data, { runtimeArn: input.runtimeArn, qualifier: input.qualifier, sessionId }, 'keepalive'));
+  if (answer.image_version !== input.imageVersion) {
+    throw new CliError(`the new session runs image version ${String(answer.image_version)}, expected ${input.imageVersion}; the old session was left running`);
+  }
+  options.log(`session ${sessionId} is running image ${input.imageVersion}`);
+  return sessionId;
+}
+
+async function pointKeepalive(clients: Clients, functionName: string | undefined, sessionId: string, options: RolloutOptions): Promise<void> {
+  if (functionName === undefined) {
+    return options.log('no keepalive function known (KEEPALIVE_FUNCTION_NAME): set its SESSION_ID to the new session yourself');
+  }
+  const current = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+  // Lambda replaces the whole environment too: keep every other variable.
+  const variables = { ...current.Environment?.Variables, SESSION_ID: sessionId };
+  await clients.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, Environment: { Variables: variables } }));
+  await until(options, `keepalive ${functionName} to take the new session`, async () => {
+    const now = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+    if (now.LastUpdateStatus === 'Failed') throw new CliError(`updating ${functionName} failed: ${now.LastUpdateStatusReason ?? ''}`);
+    return now.LastUpdateStatus === 'Successful';
+  });
+  options.log(`keepalive ${functionName} now keeps session ${sessionId} alive`);
+}
+
+async function stopOldSession(clients: Clients, input: RolloutInput, sessionId: string, options: RolloutOptions): Promise<string | undefined> {
+  const old = input.oldSessionId;
+  if (old === undefined || old === sessionId) return undefined;
+  try {
+    await clients.data.send(new StopRuntimeSessionCommand({ agentRuntimeArn: input.runtimeArn, qualifier: input.qualifier, runtimeSessionId: old }));
+    options.log(`stopped the old session ${old}`);
+  } catch (error) {
+    // Already ended (idle, max lifetime, or never started): nothing left to stop.
+    if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
+    options.log(`old session ${old} was not running`);
+  }
+  return old;
+}
+
+async function until(options: RolloutOptions, what: string, done: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new CliError(`timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${what}`);
+    await sleep(options.pollMs);
+  }
+}
