@@ -3,7 +3,7 @@ import { BedrockAgent, ToolRegistry, bridgeStatusTool, currentTimeTool } from '.
 import { ConfigError, loadConfig, type Config, type EnvSource, type LoadConfigOptions } from './config/index.js';
 import { Bridge, ConversationHistory, PlatformConnection, type ChatPlatform } from './core/index.js';
 import { createLogger, Redactor, type Logger, type LogLevel } from './log/index.js';
-import { HealthMonitor, StatusReport, TaskRegistry, startRuntimeServer, type ChatPlatformName, type RuntimeServer } from './runtime/index.js';
+import { HealthMonitor, SessionRoles, StatusReport, TaskRegistry, startRuntimeServer, type ChatPlatformName, type RuntimeServer } from './runtime/index.js';
 import { createPlatforms } from './platforms/index.js';
 
 export interface AppOptions extends LoadConfigOptions {
@@ -62,6 +62,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     connection.on('change', (change) => logger.info('platform state changed', { platform: connection.platform, ...change }));
   }
 
+  const roles = new SessionRoles({ platforms, bridge, logger: logger.child({ component: 'session' }) });
   const tasks = new TaskRegistry();
   const health = new HealthMonitor({ connections: Object.values(connections), busyWork: () => bridge.inFlight });
   bridge.on('activity', () => health.noteActivity());
@@ -74,6 +75,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     tasks,
     health,
     sessionId: () => sessionId,
+    role: () => roles.role,
+    platformDetails: Object.fromEntries(platforms.flatMap((p) => (p.statusDetails === undefined ? [] : [[p.name, () => p.statusDetails?.() ?? {}]]))),
   });
   const server: RuntimeServer = await startRuntimeServer({
     port: config.port,
@@ -81,6 +84,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     tasks,
     status: report,
     health,
+    roles,
     maxPromptChars: config.limits.maxPromptChars,
     logger: logger.child({ component: 'runtime' }),
     onSessionId: (id) => {
@@ -89,9 +93,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
 
   logStartup(logger, config);
-  for (const platform of platforms) {
-    platform.start().catch((error: unknown) => logger.error('platform start failed', { platform: platform.name, error }));
-  }
+  if (config.connectOn === 'start') roles.activate('start-up');
+  else logger.info('waiting for the first invocation before connecting (CONNECT_ON=invocation)');
 
   let stopping: Promise<void> | undefined;
   const stop = (reason: string) => {

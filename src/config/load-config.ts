@@ -47,6 +47,11 @@ export interface Config {
   readonly port: number;
   readonly logLevel: Environment['LOG_LEVEL'];
   readonly imageVersion: string;
+  /**
+   * `start`: connect the platforms at start-up. `invocation`: wait for the first
+   * invocation to say whether this session is active or a rotation's standby.
+   */
+  readonly connectOn: 'start' | 'invocation';
   /** Null when Slack is not configured. */
   readonly slack: SlackConfig | null;
   /** Null when Discord is not configured. */
@@ -95,6 +100,7 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     imageVersion: e.IMAGE_VERSION,
+    connectOn: e.CONNECT_ON,
     slack:
       e.SLACK_BOT_TOKEN !== undefined && e.SLACK_APP_TOKEN !== undefined
         ? {

@@ -102,6 +102,11 @@ export const environmentSchema = z.object({
     .transform((value) => (value === undefined || value.trim() === '' ? 'info' : value.trim().toLowerCase()))
     .pipe(z.enum(['error', 'warn', 'info', 'debug'], { message: 'must be one of error, warn, info, debug' })),
   IMAGE_VERSION: optionalText.transform((value) => value ?? 'dev'),
+  CONNECT_ON: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? 'start' : value.trim().toLowerCase()))
+    .pipe(z.enum(['start', 'invocation'], { message: 'must be start or invocation' })),
 
   SLACK_BOT_TOKEN: token('xoxb-', 'the Bot User OAuth Token from OAuth & Permissions'),
   SLACK_APP_TOKEN: token('xapp-', 'an App-Level Token with connections:write, from Basic Information'),

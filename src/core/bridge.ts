@@ -90,6 +90,11 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
     return this.#seen.has(`${platform}:${messageId}`);
   }
 
+  /** Resolves when no turn is queued or being answered. */
+  whenIdle(): Promise<void> {
+    return this.#queue.onIdle();
+  }
+
   /** Turns queued or being answered, across all conversations. */
   get inFlight(): number {
     return this.#queue.size;

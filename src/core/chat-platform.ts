@@ -18,4 +18,27 @@ export interface ChatPlatform extends ReplyChannel {
   stopIntake?(): Promise<void>;
   /** Closes sockets; the one teardown path. */
   stop(): Promise<void>;
+  /**
+   * False for a platform that delivers every event to every session (Discord):
+   * two sessions must not both listen, so a successor waits in `standby`.
+   */
+  readonly allowsParallelSessions: boolean;
+  /** Checks credentials without taking the connection (successor during a rotation). */
+  standby(): Promise<void>;
+  /**
+   * Rotation, outgoing side: stop taking events and release the connection so
+   * the successor can carry on; returns what the successor needs (or null).
+   */
+  handover(): Promise<PlatformHandoverState | null>;
+  /**
+   * Rotation, incoming side: take over the predecessor's connection (or connect
+   * afresh when `state` is null). Throws InvalidHandoverError before any change
+   * when `state` is malformed.
+   */
+  takeover(state: PlatformHandoverState | null): Promise<void>;
+  /** Extra figures for status (e.g. how the last takeover went). */
+  statusDetails?(): Record<string, unknown>;
 }
+
+/** Opaque, JSON-safe state a platform passes from one session to the next. */
+export type PlatformHandoverState = Readonly<Record<string, unknown>>;

@@ -8,7 +8,8 @@ export type {
   PreparedInput,
   ChatAgent,
 } from './types.js';
-export type { ChatPlatform } from './chat-platform.js';
+export type { ChatPlatform, PlatformHandoverState } from './chat-platform.js';
+export { InvalidHandoverError } from './invalid-handover-error.js';
 export { Bridge, userMessageFor, lateAnswerPrefix, type BridgeOptions, type SubmitOutcome, type PlatformCounters } from './bridge.js';
 export { ConversationHistory, trimTurns, type HistoryLimits } from './conversation-history.js';
 export { ConversationQueue } from './conversation-queue.js';

@@ -1,12 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { PlatformName } from './types.js';
 
-export type PlatformState = 'disabled' | 'connecting' | 'connected' | 'disconnected' | 'failed';
+/**
+ * `standby`: configured and its credentials checked, deliberately not connected
+ * because another session owns the connection (during a rotation).
+ */
+export type PlatformState = 'disabled' | 'standby' | 'connecting' | 'connected' | 'disconnected' | 'failed';
 
 /** Which state may follow which; `disabled` and `failed` are final until restart. */
 const allowedTransitions: Readonly<Record<PlatformState, readonly PlatformState[]>> = {
   disabled: [],
-  disconnected: ['connecting', 'connected', 'failed', 'disabled'],
+  disconnected: ['standby', 'connecting', 'connected', 'failed', 'disabled'],
+  standby: ['connecting', 'connected', 'disconnected', 'failed', 'disabled'],
   connecting: ['connected', 'disconnected', 'failed', 'disabled'],
   connected: ['connecting', 'disconnected', 'failed', 'disabled'],
   failed: [],

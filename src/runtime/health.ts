@@ -52,7 +52,8 @@ export class HealthMonitor {
     if (this.#forced !== null) return this.#forced;
     const states = this.sources.connections.map((connection) => connection.state);
     if (states.includes('failed')) return 'Unhealthy';
-    const socketsLive = states.some((state) => state === 'connected' || state === 'connecting' || state === 'disconnected');
+    // A standby platform keeps a rotation's successor alive until it takes over.
+    const socketsLive = states.some((state) => state === 'connected' || state === 'connecting' || state === 'standby');
     return socketsLive || this.sources.busyWork() > 0 ? 'HealthyBusy' : 'Healthy';
   }
 }

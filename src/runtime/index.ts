@@ -2,3 +2,4 @@ export { startRuntimeServer, type RuntimeServer, type RuntimeServerOptions } fro
 export { HealthMonitor, type PingStatus, type HealthSources } from './health.js';
 export { StatusReport, type StatusSources, type AgentStatsView, type ChatPlatformName } from './status-report.js';
 export { TaskRegistry } from './task-registry.js';
+export { SessionRoles, type SessionRole, type HandoverPayload } from './session-roles.js';

@@ -22,6 +22,7 @@ interface BodyParserError {
 /** Maps every failure to `{"error": ...}` once; a 500 never carries internal details. */
 export function toHttpError(error: unknown): InvocationError {
   if (error instanceof InvocationError) return error;
+  if (error instanceof BridgeError && error.code === 'invalid_handover') return new InvocationError(400, error.message);
   const parserError = error as BodyParserError;
   switch (parserError.type) {
     case 'entity.parse.failed':

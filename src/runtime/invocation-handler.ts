@@ -6,6 +6,7 @@ import { CollectingReply, type ReplyOutcome } from './collecting-reply.js';
 import type { HealthMonitor } from './health.js';
 import { InvocationError } from './invocation-errors.js';
 import { invocationSchema, parseInvocation, type Invocation } from './invocation-schema.js';
+import type { SessionRoles } from './session-roles.js';
 import type { StatusReport } from './status-report.js';
 import type { TaskRegistry } from './task-registry.js';
 
@@ -14,6 +15,7 @@ export interface InvocationDeps {
   readonly tasks: TaskRegistry;
   readonly status: StatusReport;
   readonly health: HealthMonitor;
+  readonly roles: SessionRoles;
   readonly maxPromptChars: number;
   readonly logger: Logger;
 }
@@ -26,6 +28,7 @@ export function createInvocationHandler(deps: InvocationDeps) {
   return async (request: Request, response: Response): Promise<void> => {
     const invocation = parseInvocation(request.body, schema);
     deps.health.noteActivity();
+    if (!rotationActions.has(invocation.action)) deps.roles.activate(`${invocation.action} invocation`);
     switch (invocation.action) {
       case 'keepalive':
         response.json(deps.status.keepalive());
@@ -52,9 +55,25 @@ export function createInvocationHandler(deps: InvocationDeps) {
         });
         return;
       }
+      case 'standby':
+        deps.roles.standby();
+        response.json(deps.status.keepalive());
+        return;
+      case 'handover': {
+        const handover = await deps.roles.handover();
+        response.json({ status: 'draining', role: deps.roles.role, in_flight: deps.bridge.inFlight, handover });
+        return;
+      }
+      case 'takeover':
+        await deps.roles.takeover(invocation.handover);
+        response.json(deps.status.keepalive());
+        return;
     }
   };
 }
+
+/** Actions that must not make an idle session take the platforms. */
+const rotationActions = new Set(['standby', 'handover', 'takeover']);
 
 function toMessage(conversationKey: string, prompt: string): InboundMessage {
   return {

@@ -14,7 +14,18 @@ const prompt = (maxChars: number) =>
     .refine((value) => value.trim().length > 0, 'prompt must not be empty')
     .refine((value) => value.length <= maxChars, `prompt must be at most ${maxChars} characters`);
 
-export const invocationActions = ['keepalive', 'status', 'chat', 'start_task', 'check_status'] as const;
+/** What `handover` returned on the old session, passed as is; each platform checks its own part. */
+const handoverPayload = z
+  .object(
+    {
+      slack: z.null({ message: 'slack must be null (Slack passes no state)' }).optional(),
+      discord: z.record(z.string(), z.unknown(), { message: 'discord must be an object or null' }).nullable().optional(),
+    },
+    { error: (issue) => (issue.input === undefined ? 'handover is required (send {} when there is nothing to hand over)' : 'handover must be an object') },
+  )
+  .strict();
+
+export const invocationActions = ['keepalive', 'status', 'chat', 'start_task', 'check_status', 'standby', 'handover', 'takeover'] as const;
 export type InvocationAction = (typeof invocationActions)[number];
 
 export function invocationSchema(maxPromptChars: number) {
@@ -24,6 +35,9 @@ export function invocationSchema(maxPromptChars: number) {
     z.object({ action: z.literal('chat'), prompt: prompt(maxPromptChars), conversation_id: identifier('conversation_id').optional() }),
     z.object({ action: z.literal('start_task'), prompt: prompt(maxPromptChars), task_id: identifier('task_id').optional() }),
     z.object({ action: z.literal('check_status'), task_id: identifier('task_id') }),
+    z.object({ action: z.literal('standby') }),
+    z.object({ action: z.literal('handover') }),
+    z.object({ action: z.literal('takeover'), handover: handoverPayload }),
   ]);
 }
 

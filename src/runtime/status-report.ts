@@ -29,6 +29,8 @@ export interface StatusSources {
   readonly tasks: TaskRegistry;
   readonly health: HealthMonitor;
   readonly sessionId: () => string | null;
+  /** The session's part in a rotation (idle, standby, active, draining, drained). */
+  readonly role: () => string;
 }
 
 /** Builds the wire shapes of the keepalive and status actions (snake_case lives here only). */
@@ -70,6 +72,7 @@ export class StatusReport {
     const health = this.sources.health.current();
     return {
       status: 'running',
+      role: this.sources.role(),
       uptime_seconds: Math.floor((Date.now() - this.sources.startedAt) / 1000),
       image_version: this.sources.imageVersion,
       session_id: this.sources.sessionId(),

@@ -94,7 +94,7 @@ describe('the run stage, without Docker', () => {
         body: JSON.stringify({ action: 'keepalive' }),
       });
       assert.deepEqual({ ...((await answer.json()) as object), uptime_seconds: 0, time_of_last_update: 0 }, {
-        status: 'running', uptime_seconds: 0, image_version: 'v-image-test', session_id: 'image-test-session-00000000000000000001',
+        status: 'running', role: 'active', uptime_seconds: 0, image_version: 'v-image-test', session_id: 'image-test-session-00000000000000000001',
         ping_status: health.status, time_of_last_update: 0, platforms: { slack: 'disabled', discord: 'disabled' },
       });
     } finally {

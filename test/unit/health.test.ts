@@ -12,10 +12,14 @@ test('Healthy with nothing configured and idle; HealthyBusy with work in flight'
   assert.equal(health.current().status, 'HealthyBusy');
 });
 
-test('HealthyBusy while a socket is connected or reconnecting, Unhealthy once a platform failed', () => {
+test('HealthyBusy while a socket is connected, reconnecting or in standby, Unhealthy once a platform failed', () => {
   const slack = new PlatformConnection('slack', 'disconnected');
   const discord = new PlatformConnection('discord', 'disabled');
   const health = new HealthMonitor({ connections: [slack, discord], busyWork: () => 0 });
+  assert.equal(health.current().status, 'Healthy', 'not started (or handed over) is not busy');
+  slack.transition('standby', 'rotation successor');
+  assert.equal(health.current().status, 'HealthyBusy');
+  slack.transition('connecting', 'takeover');
   assert.equal(health.current().status, 'HealthyBusy');
   slack.transition('connected', 'hello');
   assert.equal(health.current().status, 'HealthyBusy');
@@ -27,6 +31,7 @@ test('HealthyBusy while a socket is connected or reconnecting, Unhealthy once a 
 test('time_of_last_update is integer seconds that does not move on repeated pings', (t) => {
   t.mock.timers.enable({ apis: ['Date'], now: 1_700_000_000_500 });
   const connection = new PlatformConnection('slack', 'disconnected');
+  connection.transition('connecting', 'start');
   const health = new HealthMonitor({ connections: [connection], busyWork: () => 0 });
   const first = health.current().timeOfLastUpdate;
   assert.equal(first, 1_700_000_000);

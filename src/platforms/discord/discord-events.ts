@@ -1,3 +1,4 @@
+import type { APIMessage } from 'discord.js';
 import type { InboundMessage } from '../../core/index.js';
 
 /** The parts of a discord.js Message the bridge reads, as plain data (unit-testable). */
@@ -76,4 +77,28 @@ export function discordTextToPlain(content: string, botUserId: string, names: Re
     .replace(/<#(\d+)>/g, (_m, id: string) => `#${names.get(id) ?? id}`)
     .replace(/[ \t]{2,}/g, ' ')
     .trim();
+}
+
+/**
+ * The same view from a raw API/gateway message (REST history, a resumed
+ * session's replay). Thread parents are unknown here, so a thread is checked
+ * against the channel allowlist by its own id only.
+ */
+export function viewFromApiMessage(raw: APIMessage & { guild_id?: string }, botUserId: string): DiscordMessageView {
+  const names = new Map(raw.mentions.map((user) => [user.id, user.global_name ?? user.username]));
+  return {
+    id: raw.id,
+    channelId: raw.channel_id,
+    parentChannelId: null,
+    guildId: raw.guild_id ?? null,
+    content: raw.content,
+    type: raw.type,
+    authorId: raw.author.id,
+    authorName: raw.author.global_name ?? raw.author.username,
+    authorIsBot: raw.author.bot === true,
+    mentionsBot: raw.mentions.some((user) => user.id === botUserId),
+    repliesToBot: raw.referenced_message?.author.id === botUserId,
+    createdTimestamp: Date.parse(raw.timestamp),
+    names,
+  };
 }

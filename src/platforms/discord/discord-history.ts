@@ -1,15 +1,6 @@
-import { Routes, type REST } from 'discord.js';
+import { Routes, type APIMessage, type REST } from 'discord.js';
 import type { ConversationTurn } from '../../core/index.js';
-import { discordTextToPlain } from './discord-events.js';
-
-interface ApiMessage {
-  readonly id: string;
-  readonly type: number;
-  readonly content: string;
-  readonly author: { readonly id: string; readonly bot?: boolean; readonly username?: string };
-  readonly mentions?: readonly { readonly id: string; readonly username?: string; readonly global_name?: string | null }[];
-  readonly referenced_message?: { readonly author?: { readonly id: string } } | null;
-}
+import { discordTextToPlain, viewFromApiMessage } from './discord-events.js';
 
 /** How far back a conversation is rebuilt after a restart (the history bounds trim further). */
 const lookBack = 50;
@@ -21,16 +12,14 @@ const lookBack = 50;
  */
 export async function loadDiscordTurns(rest: REST, channelId: string, beforeMessageId: string, botUserId: string, isDm: boolean): Promise<ConversationTurn[]> {
   const query = new URLSearchParams({ limit: String(lookBack), before: beforeMessageId });
-  const messages = (await rest.get(Routes.channelMessages(channelId), { query })) as ApiMessage[];
+  const messages = (await rest.get(Routes.channelMessages(channelId), { query })) as APIMessage[];
   // The API returns newest first.
-  return [...messages].reverse().flatMap((m): ConversationTurn[] => {
-    if (m.type !== 0 && m.type !== 19) return [];
-    if (m.author.id === botUserId) return [{ role: 'assistant', text: m.content }];
-    if (m.author.bot === true) return [];
-    const addressed = isDm || (m.mentions ?? []).some((u) => u.id === botUserId) || m.referenced_message?.author?.id === botUserId;
-    if (!addressed) return [];
-    const names = new Map((m.mentions ?? []).map((u) => [u.id, u.global_name ?? u.username ?? u.id]));
-    const text = discordTextToPlain(m.content, botUserId, names);
+  return [...messages].reverse().flatMap((raw): ConversationTurn[] => {
+    const view = viewFromApiMessage(raw, botUserId);
+    if (view.type !== 0 && view.type !== 19) return [];
+    if (view.authorId === botUserId) return [{ role: 'assistant', text: view.content }];
+    if (view.authorIsBot || (!isDm && !view.mentionsBot && !view.repliesToBot)) return [];
+    const text = discordTextToPlain(view.content, botUserId, view.names);
     return text === '' ? [] : [{ role: 'user', text }];
   });
 }

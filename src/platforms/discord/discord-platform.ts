@@ -1,11 +1,14 @@
-import { ChannelType, Client, Events, GatewayIntentBits, Options, Partials, type Message } from 'discord.js';
+import { SimpleShardingStrategy, type SessionInfo, type WebSocketManager } from '@discordjs/ws';
+import { ChannelType, Client, Events, GatewayIntentBits, IntentsBitField, Options, Partials, Routes, type APIMessage, type APIUser, type Message } from 'discord.js';
 import type { DiscordConfig } from '../../config/index.js';
-import { PlatformConnection, type Bridge, type ChatPlatform, type ConversationTurn, type InboundMessage, type ReplySink } from '../../core/index.js';
+import { PlatformConnection, type Bridge, type ChatPlatform, type ConversationTurn, type InboundMessage, type PlatformHandoverState, type ReplySink } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 import { fatalCloseReason, loginFailureReason } from './discord-connection.js';
-import { discordChannelOf, routeDiscordMessage, type DiscordMessageView } from './discord-events.js';
+import { discordChannelOf, routeDiscordMessage, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
 import { loadDiscordTurns } from './discord-history.js';
 import { createDiscordReply } from './discord-reply.js';
+import { parseHandoverState, toHandoverState } from './gateway-handover.js';
+import { GatewaySessionDrain, type DrainOutcome } from './session-drain.js';
 
 export interface DiscordPlatformOptions {
   readonly config: DiscordConfig;
@@ -13,21 +16,32 @@ export interface DiscordPlatformOptions {
   readonly logger: Logger;
 }
 
+const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent];
+/** A close code other than 1000/1001 keeps the gateway session resumable for the successor. */
+const handoverCloseCode = 4200;
+
 /**
  * Discord over the gateway with discord.js, which owns heartbeats, RESUME and
- * re-identify; we map its shard events to our connection state.
+ * re-identify; we map its shard events to our connection state, and track the
+ * gateway session so a rotation can hand it to the next session.
  */
 export class DiscordPlatform implements ChatPlatform {
   readonly name = 'discord';
+  readonly allowsParallelSessions = false;
   readonly connection = new PlatformConnection('discord', 'disconnected');
   readonly #logger: Logger;
   readonly #client: Client;
   #intake = true;
+  #handedOver = false;
+  #botUserId: string | undefined;
+  #gateway: WebSocketManager | undefined;
+  #session: SessionInfo | null = null;
+  #takeover: DrainOutcome | 'identified' | null = null;
 
   constructor(private readonly options: DiscordPlatformOptions) {
     this.#logger = options.logger.child({ platform: 'discord' });
     this.#client = new Client({
-      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
+      intents,
       // Without the Channel partial, DMs in channels the client has not cached are dropped silently.
       partials: [Partials.Channel],
       rest: { api: options.config.apiUrl },
@@ -35,7 +49,9 @@ export class DiscordPlatform implements ChatPlatform {
       makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 20, PresenceManager: 0, ReactionManager: 0, GuildMemberManager: 200 }),
       sweepers: { ...Options.DefaultSweeperSettings, messages: { interval: 600, lifetime: 1800 } },
       allowedMentions: { parse: [], repliedUser: false },
+      ws: { buildStrategy: (manager) => this.#trackSession(manager) },
     });
+    this.#client.rest.setToken(options.config.botToken);
     this.#attach();
   }
 
@@ -43,10 +59,60 @@ export class DiscordPlatform implements ChatPlatform {
     this.connection.transition('connecting', 'login');
     try {
       await this.#client.login(this.options.config.botToken);
+      this.#botUserId = this.#client.user?.id ?? this.#botUserId;
     } catch (error) {
-      const reason = loginFailureReason(error);
-      this.#logger.error(`${reason}; Discord stays off until the bot restarts`, { error });
-      this.connection.transition('failed', reason, error);
+      this.#fail(loginFailureReason(error), error);
+    }
+  }
+
+  async standby(): Promise<void> {
+    try {
+      const me = (await this.#client.rest.get(Routes.user('@me'))) as APIUser;
+      this.#botUserId = me.id;
+      this.connection.transition('standby', 'token checked; waiting for the gateway session to be handed over');
+    } catch (error) {
+      this.#fail(loginFailureReason(error), error);
+    }
+  }
+
+  async handover(): Promise<PlatformHandoverState | null> {
+    // Both at once, in one tick: every event up to `sequence` was taken here, every later one is replayed to the successor.
+    this.#intake = false;
+    const session = this.#session;
+    if (this.#gateway === undefined || session === null || this.connection.state !== 'connected') return null;
+    this.#handedOver = true;
+    await this.#gateway.destroy({ code: handoverCloseCode, reason: 'handed over to the next session' });
+    this.connection.transition('disconnected', 'gateway session handed over');
+    this.#logger.info('gateway session handed over', { sequence: session.sequence });
+    return toHandoverState(session);
+  }
+
+  async takeover(state: PlatformHandoverState | null): Promise<void> {
+    if (state === null) {
+      this.#takeover = 'identified';
+      await this.start();
+      return;
+    }
+    const session = parseHandoverState(state);
+    this.connection.transition('connecting', 'resuming the handed-over gateway session');
+    const drain = new GatewaySessionDrain({
+      token: this.options.config.botToken,
+      intents: new IntentsBitField(intents).bitfield,
+      rest: this.#client.rest,
+      session,
+      logger: this.#logger,
+      onDispatch: (event, data) => {
+        if (event === 'MESSAGE_CREATE' && this.#botUserId !== undefined) this.#route(viewFromApiMessage(data as APIMessage, this.#botUserId));
+      },
+    });
+    const replay = drain.run();
+    await this.start();
+    this.#takeover = await replay;
+    await drain.close();
+    if (this.#takeover === 'resume_failed') {
+      this.#logger.warn('could not resume the handed-over gateway session; identified afresh, so messages sent during the handover may be missed');
+    } else {
+      this.#logger.info('took over the gateway session: Discord replayed what was sent during the handover');
     }
   }
 
@@ -61,6 +127,10 @@ export class DiscordPlatform implements ChatPlatform {
     this.connection.transition('disconnected', 'stopped');
   }
 
+  statusDetails(): Record<string, unknown> {
+    return { handover: this.#takeover, heartbeat_ms: this.#client.ws.ping >= 0 ? this.#client.ws.ping : null };
+  }
+
   openReply(message: InboundMessage): ReplySink {
     return createDiscordReply(this.#client.rest, discordChannelOf(message), message.messageId, this.#logger);
   }
@@ -69,32 +139,47 @@ export class DiscordPlatform implements ChatPlatform {
     const channelId = discordChannelOf(message);
     const channel = this.#client.channels.cache.get(channelId);
     const isDm = channel === undefined || channel.type === ChannelType.DM;
-    return loadDiscordTurns(this.#client.rest, channelId, message.messageId, this.#botUserId(), isDm);
+    return loadDiscordTurns(this.#client.rest, channelId, message.messageId, this.#botUserId ?? '', isDm);
+  }
+
+  /** Keeps a mirror of the gateway session (id, sequence, resume URL) as the library updates it. */
+  #trackSession(manager: WebSocketManager): SimpleShardingStrategy {
+    this.#gateway = manager;
+    const options = manager.options;
+    const update = options.updateSessionInfo.bind(options);
+    options.updateSessionInfo = (shardId, info) => {
+      this.#session = info;
+      return update(shardId, info);
+    };
+    return new SimpleShardingStrategy(manager);
   }
 
   #attach(): void {
     const client = this.#client;
-    client.on(Events.ShardReady, () => this.connection.transition('connected', 'ready (identified)'));
-    client.on(Events.ShardResume, (_id, replayed) => this.connection.transition('connected', `resumed, ${replayed} events replayed`));
-    client.on(Events.ShardReconnecting, () => this.connection.transition('connecting', 'gateway reconnecting'));
+    const transition = (next: 'connected' | 'connecting', reason: string) => {
+      if (!this.#handedOver) this.connection.transition(next, reason);
+    };
+    client.on(Events.ShardReady, () => transition('connected', 'ready (identified)'));
+    client.on(Events.ShardResume, (_id, replayed) => transition('connected', `resumed, ${replayed} events replayed`));
+    client.on(Events.ShardReconnecting, () => transition('connecting', 'gateway reconnecting'));
     client.on(Events.ShardDisconnect, (event) => {
       const reason = fatalCloseReason(event.code);
-      if (reason === null) {
-        this.connection.transition('disconnected', `gateway closed ${event.code}`);
-        return;
-      }
-      this.#logger.error(`${reason}; Discord stays off until the bot restarts`, { closeCode: event.code });
-      this.connection.transition('failed', reason, new Error(reason));
+      if (reason !== null) this.#fail(reason, new Error(reason));
+      else if (!this.#handedOver) this.connection.transition('disconnected', `gateway closed ${event.code}`);
     });
     client.on(Events.ShardError, (error) => this.#logger.warn('gateway error', { error }));
     client.on(Events.Error, (error) => this.#logger.warn('discord client error', { error }));
     client.on(Events.Warn, (message) => this.#logger.warn('discord warning', { detail: message }));
-    client.on(Events.MessageCreate, (message) => this.#handle(message));
+    client.on(Events.MessageCreate, (message) => {
+      this.#botUserId ??= client.user?.id;
+      if (this.#botUserId !== undefined) this.#route(toView(message, this.#botUserId));
+    });
   }
 
-  #handle(message: Message): void {
+  #route(view: DiscordMessageView): void {
     if (!this.#intake) return;
-    const routing = routeDiscordMessage(toView(message, this.#botUserId()), this.#botUserId(), {
+    const botUserId = this.#botUserId ?? '';
+    const routing = routeDiscordMessage(view, botUserId, {
       guilds: this.options.config.allowedGuilds,
       channels: this.options.config.allowedChannels,
       users: this.options.config.allowedUsers,
@@ -106,8 +191,9 @@ export class DiscordPlatform implements ChatPlatform {
     this.options.bridge.submit(routing.message, this);
   }
 
-  #botUserId(): string {
-    return this.#client.user?.id ?? '';
+  #fail(reason: string, error: unknown): void {
+    this.#logger.error(`${reason}; Discord stays off until the bot restarts`, { error });
+    this.connection.transition('failed', reason, error);
   }
 }
 

@@ -1,6 +1,16 @@
 import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { SlackConfig } from '../../config/index.js';
-import { PlatformConnection, type Bridge, type ChatPlatform, type ConversationTurn, type InboundMessage, type PreparedInput, type ReplySink } from '../../core/index.js';
+import {
+  InvalidHandoverError,
+  PlatformConnection,
+  type Bridge,
+  type ChatPlatform,
+  type ConversationTurn,
+  type InboundMessage,
+  type PlatformHandoverState,
+  type PreparedInput,
+  type ReplySink,
+} from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 import { toSlackLogger } from './bolt-logger.js';
 import { isSlackAuthError, slackStateFor, socketModeSignals } from './slack-connection.js';
@@ -21,6 +31,8 @@ export interface SlackPlatformOptions {
  */
 export class SlackPlatform implements ChatPlatform {
   readonly name = 'slack';
+  /** Slack gives each event to one of an app's (up to 10) Socket Mode connections. */
+  readonly allowsParallelSessions = true;
   readonly connection = new PlatformConnection('slack', 'disconnected');
   readonly #logger: Logger;
   readonly #web: webApi.WebClient;
@@ -61,6 +73,22 @@ export class SlackPlatform implements ChatPlatform {
       this.#logger.error(`${hint}; Slack stays off until the bot restarts`, { error });
       this.connection.transition('failed', code ?? 'socket mode start failed', error);
     }
+  }
+
+  /** A successor connects right away: Slack splits events between the two sockets, never doubling one. */
+  standby(): Promise<void> {
+    return this.start();
+  }
+
+  async handover(): Promise<PlatformHandoverState | null> {
+    await this.stopIntake();
+    this.connection.transition('disconnected', 'handed over: socket closed, Slack delivers to the successor');
+    return null;
+  }
+
+  async takeover(state: PlatformHandoverState | null): Promise<void> {
+    if (state !== null) throw new InvalidHandoverError('handover.slack: Slack passes no state between sessions; send null');
+    if (this.connection.state === 'disconnected') await this.start();
   }
 
   async stopIntake(): Promise<void> {

@@ -7,7 +7,7 @@ import { type Writer, perPayloadWriter, plainWriter, zlibStreamWriter } from './
 import { asRecord } from './http.js';
 import { type Conn, Intent, Session, VALID_INTENTS, shapeForIntents } from './sessions.js';
 import type { DiscordStore } from './store.js';
-import type { CloseRecord, GatewayCounts, GatewayOpRecord, SessionInfo, UpgradeRecord } from './types.js';
+import type { CloseRecord, DiscordObserver, GatewayCounts, GatewayOpRecord, SessionInfo, UpgradeRecord } from './types.js';
 
 export const Op = { Dispatch: 0, Heartbeat: 1, Identify: 2, Presence: 3, Voice: 4, Resume: 6, Reconnect: 7, RequestMembers: 8, InvalidSession: 9, Hello: 10, HeartbeatAck: 11 } as const;
 
@@ -30,6 +30,7 @@ export interface GatewayConfig {
   sessionTimeoutMs: number;
   url: () => string;
   changed: () => void;
+  observer?: DiscordObserver;
 }
 
 interface LiveConn extends Conn {
@@ -80,7 +81,12 @@ export class FakeGateway {
       write: stream?.write ?? plainWriter(ws),
       endWriter: stream?.end ?? (() => undefined),
       // A silent socket writes nothing at all: no ACKs, dispatches, op 7 or op 9.
-      send: (payload) => void (conn.silent || conn.write(JSON.stringify(payload))),
+      send: (payload) => {
+        if (conn.silent) return;
+        conn.write(JSON.stringify(payload));
+        const dispatch = payload as { op?: unknown; t?: unknown; d?: unknown };
+        if (dispatch.op === Op.Dispatch) this.config.observer?.dispatchSent?.(String(dispatch.t), dispatch.d, performance.now());
+      },
     };
     this.#conns.add(conn);
     ws.on('message', (data, isBinary) => this.#onMessage(conn, data, isBinary));

@@ -91,13 +91,14 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
     disallowedIntents: options.disallowedIntents ?? 0,
     sessionTimeoutMs: options.sessionTimeoutMs ?? 120_000,
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
   });
   const backend: Backend = { store, gatewayUrl, dispatch: (event, data) => gateway.dispatch(event, data), identifies: () => gateway.counts.identifies };
   const interactions = new Interactions(backend, options.interactionAckWindowMs ?? 3000);
   const router = new Router();
   router.add(...coreRoutes(backend), ...interactions.routes());
   const limiter = new RateLimiter(options.rateLimit?.limit ?? 50, options.rateLimit?.windowMs ?? 1000);
-  const restConfig = { store, token, router, limiter, calls, changed };
+  const restConfig = { store, token, router, limiter, calls, changed, ...(options.observer === undefined ? {} : { observer: options.observer }) };
 
   const server = http.createServer((req, res) => void handleRest(restConfig, req, res));
   server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, type ParsedBody, type RestResult, type Router, readBody, sendJson } from './http.js';
 import type { RateLimiter } from './ratelimit.js';
 import type { DiscordStore } from './store.js';
-import type { RecordedCall } from './types.js';
+import type { DiscordObserver, RecordedCall } from './types.js';
 
 const API_PREFIX = '/api/v10';
 
@@ -15,9 +15,11 @@ export interface RestConfig {
   limiter: RateLimiter;
   calls: RecordedCall[];
   changed: () => void;
+  observer?: DiscordObserver;
 }
 
 export async function handleRest(config: RestConfig, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const arrivedAt = performance.now();
   const url = new URL(req.url ?? '/', 'http://fake.invalid');
   const method = (req.method ?? 'GET').toUpperCase();
   if (url.pathname.startsWith('/attachments/')) return serveAttachment(config.store, url.pathname, res);
@@ -33,6 +35,7 @@ export async function handleRest(config: RestConfig, req: IncomingMessage, res: 
   let result: RestResult | undefined;
   try {
     parsed = await readBody(req);
+    config.observer?.restRequest?.({ method, path, body: parsed.body }, arrivedAt);
     const { route, params } = config.router.match(method, path);
     if (route.auth !== false && req.headers.authorization !== `Bot ${config.token}`) {
       throw new ApiError(401, 0, '401: Unauthorized');

@@ -42,6 +42,19 @@ export interface FakeDiscordOptions {
   rateLimit?: { limit: number; windowMs: number };
   /** Discord answers an interaction callback only within 3 s of INTERACTION_CREATE. */
   interactionAckWindowMs?: number;
+  /** High-resolution taps (the benchmark's); nothing changes without them. */
+  observer?: DiscordObserver;
+}
+
+/**
+ * Optional taps for the benchmark: called synchronously as things happen, `at` is performance.now()
+ * in the process running the fake. Recording and behaviour are the same with or without them.
+ */
+export interface DiscordObserver {
+  /** A dispatch (op 0) was handed to a gateway socket's writer. */
+  dispatchSent?(event: string, data: unknown, at: number): void;
+  /** A REST request's body was read; `at` is when the request reached the fake, before that. */
+  restRequest?(request: { method: string; path: string; body: unknown }, at: number): void;
 }
 
 /** One REST call as the fake answered it; `path` is below `/api/v10`. */

@@ -7,7 +7,7 @@ import type { SlashCommand } from './events.js';
 import { SocketModeServer } from './socket-mode.js';
 import { SlackStore } from './store.js';
 import type { AckRecord, ApiCall, ChannelType, ConnectionInfo, Delivery, DisconnectReason, Envelope } from './types.js';
-import type { FailOptions, FakeChannel, FakeUser, ResponseUrlPost, StoredMessage, WorkspaceIds } from './types.js';
+import type { FailOptions, FakeChannel, FakeUser, ResponseUrlPost, SlackObserver, StoredMessage, WorkspaceIds } from './types.js';
 import { Waiters } from './wait.js';
 import { WebApi } from './web-api.js';
 import type { MethodSpec } from './web-api.js';
@@ -18,8 +18,10 @@ export interface FakeSlackSettings {
   appToken: string;
   serverPingIntervalMs: number;
   ackTimeoutMs: number;
+  ackRetryMs: number;
   streamIdleMs: number;
   waitTimeoutMs: number;
+  observer?: SlackObserver;
 }
 
 export interface UserMessage {
@@ -80,7 +82,9 @@ export class FakeSlack {
     this.socket = new SocketModeServer({
       appId: settings.ids.appId,
       serverPingIntervalMs: settings.serverPingIntervalMs,
+      ackRetryMs: settings.ackRetryMs,
       waiters: this.waiters,
+      ...(settings.observer === undefined ? {} : { observer: settings.observer }),
     });
     this.socket.listenOn(baseUrl.replace(/^http/, 'ws'));
     const changed = (): void => this.waiters.notify();
@@ -89,7 +93,7 @@ export class FakeSlack {
       ...conversationMethods(this.store),
       ['apps.connections.open', { token: 'app', handle: () => ({ ok: true, url: this.socket.issueUrl() }) }],
     ]);
-    this.web = new WebApi({ tokens: this.tokens, methods, waiters: this.waiters });
+    this.web = new WebApi({ tokens: this.tokens, methods, waiters: this.waiters, ...(settings.observer === undefined ? {} : { observer: settings.observer }) });
   }
 
   // --- Web API -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeSlack } from './fake-slack.js';
+import type { SlackObserver } from './types.js';
 
 export { FakeSlack } from './fake-slack.js';
 export type { PostedUserMessage, SendEventOptions, UserMessage } from './fake-slack.js';
@@ -16,6 +17,7 @@ export type {
   FakeChannel,
   FakeUser,
   ResponseUrlPost,
+  SlackObserver,
   StoredMessage,
 } from './types.js';
 
@@ -31,12 +33,16 @@ export interface FakeSlackOptions {
    * the next is later than its serverPingTimeout (30 s by default).
    */
   serverPingIntervalMs?: number;
+  /** Redelivery of an envelope nobody acked, as Slack retries (0 = never). Default 3000 ms. */
+  ackRetryMs?: number;
   /** How long a delivery's `acked` waits before rejecting. */
   ackTimeoutMs?: number;
   /** How long an idle chat stream stays appendable. */
   streamIdleMs?: number;
   /** Default timeout of the waitFor* helpers. */
   waitTimeoutMs?: number;
+  /** High-resolution taps (the benchmark's); nothing changes without them. */
+  observer?: SlackObserver;
 }
 
 /** Starts the fake on 127.0.0.1, port 0. Point `clientOptions.slackApiUrl` (both of Bolt's) at `apiUrl`. */
@@ -58,8 +64,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     appToken: options.appToken ?? 'xapp-1-test-app-token',
     serverPingIntervalMs: options.serverPingIntervalMs ?? 10_000,
     ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+    ackRetryMs: options.ackRetryMs ?? 3000,
     streamIdleMs: options.streamIdleMs ?? 5 * 60_000,
     waitTimeoutMs: options.waitTimeoutMs ?? 5_000,
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
   }, async () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
-import type { AckRecord, ConnectionInfo, ConnectionState, DisconnectReason, Envelope } from './types.js';
+import type { AckRecord, ConnectionInfo, ConnectionState, DisconnectReason, Envelope, SlackObserver } from './types.js';
 import type { Waiters } from './wait.js';
 
 interface Connection {
@@ -20,7 +20,13 @@ export interface SocketModeOptions {
   appId: string;
   /** 0 turns server pings off; @slack/socket-mode only watches for them after the first one arrives. */
   serverPingIntervalMs: number;
+  /**
+   * Slack redelivers an envelope nobody acked (retry_attempt + 1, reason `timeout`), to any live
+   * socket, up to three times; 0 turns this off.
+   */
+  ackRetryMs: number;
   waiters: Waiters;
+  observer?: SlackObserver;
 }
 
 export class SocketModeServer {
@@ -40,6 +46,7 @@ export class SocketModeServer {
   #refusing = false;
   #pinging = true;
   #pongs = 0;
+  #stopped = false;
 
   constructor(options: SocketModeOptions) {
     this.#options = options;
@@ -163,6 +170,7 @@ export class SocketModeServer {
    * leaks a 30 s close-handshake timer that keeps a test process alive.
    */
   async close(graceMs = 1000): Promise<void> {
+    this.#stopped = true;
     const open = [...this.#connections.values()];
     let timer: NodeJS.Timeout | undefined;
     const closed = open.map(
@@ -215,6 +223,7 @@ export class SocketModeServer {
   }
 
   #onFrame(connection: Connection, data: RawData, isBinary: boolean): void {
+    const arrivedAt = performance.now();
     if (isBinary || connection.state === 'silent') return;
     let frame: unknown;
     try {
@@ -228,6 +237,7 @@ export class SocketModeServer {
     const sent = this.#sentAt.get(envelopeId);
     const at = Date.now();
     this.acks.push({ envelopeId, payload, latencyMs: sent === undefined ? null : at - sent.at, connectionId: connection.id, at });
+    this.#options.observer?.ackReceived?.(envelopeId, arrivedAt);
     this.#options.waiters.notify();
   }
 
@@ -236,6 +246,17 @@ export class SocketModeServer {
     this.#sentAt.set(envelope.envelope_id, { at, connectionId: connection.id });
     this.sent.push({ envelope, connectionId: connection.id, at });
     connection.ws.send(JSON.stringify(envelope));
+    this.#options.observer?.envelopeSent?.(envelope.envelope_id, performance.now());
+    this.#retryIfUnacked(envelope);
+  }
+
+  #retryIfUnacked(envelope: Envelope): void {
+    const attempt = envelope.retry_attempt ?? 0;
+    if (this.#options.ackRetryMs <= 0 || envelope.type !== 'events_api' || attempt >= 3) return;
+    setTimeout(() => {
+      if (this.#stopped || this.acks.some((a) => a.envelopeId === envelope.envelope_id)) return;
+      this.deliver({ ...envelope, retry_attempt: attempt + 1, retry_reason: 'timeout' });
+    }, this.#options.ackRetryMs).unref();
   }
 
   #flush(): void {

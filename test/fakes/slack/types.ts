@@ -67,6 +67,19 @@ export interface AckRecord {
   at: number;
 }
 
+/**
+ * Optional taps for the benchmark: called synchronously as things happen, `at` is performance.now()
+ * in the process running the fake. Recording and behaviour are the same with or without them.
+ */
+export interface SlackObserver {
+  /** An envelope frame was handed to a Socket Mode socket. */
+  envelopeSent?(envelopeId: string, at: number): void;
+  /** An ack frame arrived (`at` is taken before it is parsed). */
+  ackReceived?(envelopeId: string, at: number): void;
+  /** A Web API call was recorded; `at` is when its request reached the fake, before the body was read. */
+  apiCall?(call: ApiCall, at: number): void;
+}
+
 export interface ResponseUrlPost {
   path: string;
   body: unknown;

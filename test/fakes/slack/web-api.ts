@@ -1,6 +1,6 @@
 // The Web API's HTTP edge: parse a call as Slack does, record it, apply faults and token rules, dispatch.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiCall, FailOptions, ResponseUrlPost } from './types.js';
+import type { ApiCall, FailOptions, ResponseUrlPost, SlackObserver } from './types.js';
 import type { Waiters } from './wait.js';
 
 export type Args = Record<string, unknown>;
@@ -22,6 +22,7 @@ export interface WebApiDeps {
   tokens: Record<TokenKind, string>;
   methods: ReadonlyMap<string, MethodSpec>;
   waiters: Waiters;
+  observer?: SlackObserver;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -101,6 +102,7 @@ export class WebApi {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = performance.now();
     const url = new URL(req.url ?? '/', 'http://fake');
     let args: Args;
     try {
@@ -118,7 +120,9 @@ export class WebApi {
     const method = url.pathname.replace(/^\/api\//, '').replace(/\/$/, '');
     const { token: argToken, ...rest } = args;
     const token = bearer(req) ?? (typeof argToken === 'string' ? argToken : undefined);
-    this.calls.push({ method, args: rest, token, at: Date.now() });
+    const call: ApiCall = { method, args: rest, token, at: Date.now() };
+    this.calls.push(call);
+    this.#deps.observer?.apiCall?.(call, arrivedAt);
     this.#deps.waiters.notify();
     if (this.#sendFault(method, res)) return;
     send(res, 200, this.#answer(method, token, rest));
