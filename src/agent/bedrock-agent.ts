@@ -52,6 +52,8 @@ export class BedrockAgent implements ChatAgent {
     } catch (error) {
       this.#stats.errors += 1;
       addUsage(this.#stats.usage, usage);
+      // Cancelled by the caller (shutdown, client gone): whatever the stream did after that is not a model fault.
+      if (request.signal.aborted) throw request.signal.reason;
       throw toModelError(error instanceof InStreamError ? error.cause : error);
     } finally {
       this.#stats.inFlight -= 1;
