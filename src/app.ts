@@ -45,6 +45,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     maxTurns: config.limits.historyMaxTurns,
     maxChars: config.limits.historyMaxChars,
     maxConversations: config.limits.historyMaxConversations,
+    maxAttachmentBytes: config.limits.historyMaxFileBytes,
   });
   const bridge = new Bridge({
     agent,
@@ -52,8 +53,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     logger: logger.child({ component: 'bridge' }),
     maxConcurrentTurns: config.limits.maxConcurrentTurns,
     maxQueuedPerConversation: config.limits.maxQueuedPerConversation,
+    rateLimitPerUserPerMinute: config.limits.rateLimitPerUserPerMinute,
   });
-  const platforms = createPlatforms(config, bridge, logger);
+  const platforms = createPlatforms(config, bridge, logger, { describeStatus: () => report.summary() });
   const connections = {
     slack: platforms.find((p) => p.name === 'slack')?.connection ?? new PlatformConnection('slack', 'disabled'),
     discord: platforms.find((p) => p.name === 'discord')?.connection ?? new PlatformConnection('discord', 'disabled'),

@@ -1,17 +1,11 @@
-import {
-  BedrockRuntimeClient,
-  ConverseCommand,
-  ConverseStreamCommand,
-  type ContentBlock,
-  type Message,
-  type TokenUsage as BedrockUsage,
-  type ToolUseBlock,
-} from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, type ContentBlock, type TokenUsage as BedrockUsage, type ToolUseBlock } from '@aws-sdk/client-bedrock-runtime';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { toConverseMessages } from './converse-messages.js';
+import { converseInput, converseStreamInput, type RequestSettings, type RoundRequest } from './converse-request.js';
 import { describeError, InStreamError, isRetryableInStream, readConverseStream, type RoundResult } from './converse-stream.js';
+import { isModelUnavailable } from './model-fallback.js';
 import { ModelCutError, toModelError } from './model-errors.js';
 import type { ToolRegistry } from './tool-registry.js';
 import type { AgentStats, ChatAgent, ChatRequest, ChatResult, UsageTotals } from './types.js';
@@ -19,13 +13,23 @@ import type { AgentStats, ChatAgent, ChatRequest, ChatResult, UsageTotals } from
 /** Failures inside a stream are not retried by the SDK; we retry a round that showed nothing yet. */
 const streamRetryDelaysMs = [400, 1600];
 
+/** Which model a turn is on, and what happened to it. */
+interface TurnState {
+  modelId: string;
+  usedFallback: boolean;
+  guardrailIntervened: boolean;
+}
+
 /**
- * The Bedrock agent: Converse/ConverseStream with a bounded tool-use loop.
- * Throttling on the request is retried by the SDK's adaptive strategy.
+ * The Bedrock agent: Converse/ConverseStream with a bounded tool-use loop, attachments as
+ * content blocks, a guardrail, prompt caching and a fallback model. Throttling on the request
+ * is retried by the SDK's adaptive strategy.
  */
 export class BedrockAgent implements ChatAgent {
   readonly #client: BedrockRuntimeClient;
+  readonly #fallbackClient: BedrockRuntimeClient | undefined;
   readonly #stats: AgentStats;
+  readonly #settings: RequestSettings;
 
   constructor(
     private readonly config: AgentConfig,
@@ -33,8 +37,21 @@ export class BedrockAgent implements ChatAgent {
     private readonly logger: Logger,
     client?: BedrockRuntimeClient,
   ) {
-    this.#client = client ?? new BedrockRuntimeClient({ maxAttempts: config.maxAttempts, retryMode: 'adaptive' });
-    this.#stats = { modelId: config.modelId, requests: 0, errors: 0, inFlight: 0, usage: emptyUsage() };
+    const newClient = () => new BedrockRuntimeClient({ maxAttempts: config.maxAttempts, retryMode: 'adaptive' });
+    this.#client = client ?? newClient();
+    // Adaptive retry rate-limits per client: the primary's throttles must not slow the fallback.
+    this.#fallbackClient = config.fallbackModelId === undefined ? undefined : (client ?? newClient());
+    this.#settings = { ...config };
+    this.#stats = {
+      modelId: config.modelId,
+      fallbackModelId: config.fallbackModelId ?? null,
+      requests: 0,
+      errors: 0,
+      inFlight: 0,
+      guardrailInterventions: 0,
+      fallbackAnswers: 0,
+      usage: emptyUsage(),
+    };
   }
 
   stats(): AgentStats {
@@ -45,9 +62,15 @@ export class BedrockAgent implements ChatAgent {
     this.#stats.requests += 1;
     this.#stats.inFlight += 1;
     const usage = emptyUsage();
+    const turn: TurnState = { modelId: this.config.modelId, usedFallback: false, guardrailIntervened: false };
     try {
-      const result = await this.#loop(request, usage);
+      const result = await this.#loop(request, usage, turn);
       addUsage(this.#stats.usage, usage);
+      if (turn.usedFallback) this.#stats.fallbackAnswers += 1;
+      if (turn.guardrailIntervened) {
+        this.#stats.guardrailInterventions += 1;
+        this.logger.info('guardrail intervened', { modelId: turn.modelId, guardrailId: this.config.guardrail?.id });
+      }
       return result;
     } catch (error) {
       this.#stats.errors += 1;
@@ -60,8 +83,13 @@ export class BedrockAgent implements ChatAgent {
     }
   }
 
-  async #loop(request: ChatRequest, usage: UsageTotals): Promise<ChatResult> {
-    const messages = toConverseMessages(request.history, request.prompt);
+  async #loop(request: ChatRequest, usage: UsageTotals, turn: TurnState): Promise<ChatResult> {
+    const messages = toConverseMessages(request.history, request.prompt, {
+      ...(request.attachments === undefined ? {} : { attachments: request.attachments }),
+      guardPrompt: this.config.guardrail !== undefined,
+    });
+    const currentIndex = messages.length - 1;
+    const toolConfig = this.tools.toToolConfiguration();
     const notices: string[] = [];
     let text = '';
     let separatorDue = false;
@@ -76,9 +104,14 @@ export class BedrockAgent implements ChatAgent {
     };
     for (let round = 0; ; round += 1) {
       separatorDue = text !== '';
-      const result = await this.#round(messages, request, emit);
+      const result = await this.#round({ messages, currentIndex, toolConfig }, turn, request.signal, emit);
       addUsage(usage, result.usage);
       const toolUses = result.content.flatMap((block) => (block.toolUse === undefined ? [] : [block.toolUse]));
+      if (result.stopReason === 'guardrail_intervened') {
+        turn.guardrailIntervened = true;
+        if (!result.content.some((block) => (block.text ?? '').trim() !== '')) notices.push('A content guardrail blocked this request.');
+        break;
+      }
       if (result.stopReason !== 'tool_use' || toolUses.length === 0) {
         if (result.stopReason === 'max_tokens') notices.push('The answer reached the length limit and was cut short.');
         break;
@@ -90,10 +123,29 @@ export class BedrockAgent implements ChatAgent {
       messages.push({ role: 'assistant', content: result.content });
       messages.push({ role: 'user', content: await this.#runTools(toolUses) });
     }
-    return { text: text.trim(), usage, notices };
+    return { text: text.trim(), usage, notices, modelId: turn.modelId, ...(turn.guardrailIntervened ? { guardrailIntervened: true } : {}) };
   }
 
-  async #round(messages: Message[], request: ChatRequest, emit: (delta: string) => void): Promise<RoundResult> {
+  /** One round on the turn's model; the fallback takes over, for the rest of the turn, when the primary is unavailable. */
+  async #round(round: Omit<RoundRequest, 'modelId'>, turn: TurnState, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
+    try {
+      return await this.#attempts({ ...round, modelId: turn.modelId }, turn, signal, emit);
+    } catch (error) {
+      const fallback = this.config.fallbackModelId;
+      if (fallback === undefined || turn.usedFallback || signal.aborted || !isModelUnavailable(error)) throw error;
+      this.logger.warn('primary model unavailable after retries; answering with the fallback model', {
+        modelId: turn.modelId,
+        fallbackModelId: fallback,
+        error: error instanceof InStreamError ? error.cause : error,
+      });
+      turn.modelId = fallback;
+      turn.usedFallback = true;
+      return await this.#attempts({ ...round, modelId: fallback }, turn, signal, emit);
+    }
+  }
+
+  async #attempts(round: RoundRequest, turn: TurnState, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
+    const client = turn.usedFallback ? (this.#fallbackClient ?? this.#client) : this.#client;
     for (let attempt = 0; ; attempt += 1) {
       let emitted = false;
       const emitTracked = (delta: string) => {
@@ -101,42 +153,28 @@ export class BedrockAgent implements ChatAgent {
         emit(delta);
       };
       try {
-        return this.config.streaming ? await this.#streamRound(messages, request.signal, emitTracked) : await this.#converseRound(messages, request.signal, emitTracked);
+        return this.config.streaming ? await this.#streamRound(client, round, signal, emitTracked) : await this.#converseRound(client, round, signal, emitTracked);
       } catch (error) {
         // The SDK retried the request itself; only a failure inside the stream is ours to handle.
-        if (!(error instanceof InStreamError) || request.signal.aborted) throw error;
+        if (!(error instanceof InStreamError) || signal.aborted) throw error;
         if (emitted) throw new ModelCutError(`the answer stream failed after some text: ${describeError(error.cause)}`, { cause: error.cause });
         if (attempt >= streamRetryDelaysMs.length || !isRetryableInStream(error.cause)) throw error;
-        this.logger.warn('model stream failed before any text; retrying', { attempt: attempt + 1, error: error.cause });
-        await delay(streamRetryDelaysMs[attempt], undefined, { signal: request.signal });
+        this.logger.warn('model stream failed before any text; retrying', { attempt: attempt + 1, modelId: round.modelId, error: error.cause });
+        await delay(streamRetryDelaysMs[attempt], undefined, { signal });
       }
     }
   }
 
-  #commonInput(messages: Message[]) {
-    const toolConfig = this.tools.toToolConfiguration();
-    return {
-      modelId: this.config.modelId,
-      system: [{ text: this.config.systemPrompt }],
-      messages,
-      inferenceConfig: {
-        maxTokens: this.config.maxTokens,
-        ...(this.config.temperature === undefined ? {} : { temperature: this.config.temperature }),
-      },
-      ...(toolConfig === undefined ? {} : { toolConfig }),
-    };
-  }
-
-  async #converseRound(messages: Message[], signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
-    const output = await this.#client.send(new ConverseCommand(this.#commonInput(messages)), { abortSignal: signal });
+  async #converseRound(client: BedrockRuntimeClient, round: RoundRequest, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
+    const output = await client.send(new ConverseCommand(converseInput(this.#settings, round)), { abortSignal: signal });
     const content = output.output?.message?.content ?? [];
     const text = content.map((block) => block.text ?? '').join('');
     if (text !== '') emit(text);
     return { content, stopReason: output.stopReason, usage: output.usage };
   }
 
-  async #streamRound(messages: Message[], signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
-    const output = await this.#client.send(new ConverseStreamCommand(this.#commonInput(messages)), { abortSignal: signal });
+  async #streamRound(client: BedrockRuntimeClient, round: RoundRequest, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
+    const output = await client.send(new ConverseStreamCommand(converseStreamInput(this.#settings, round)), { abortSignal: signal });
     if (output.stream === undefined) throw new InStreamError(new ModelCutError('ConverseStream returned no stream'));
     return readConverseStream(output.stream, emit);
   }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
-import { environmentSchema, secretTokenKeys, type Environment } from './schema.js';
+import { defaults, environmentSchema, secretTokenKeys, type Environment } from './schema.js';
 import { readSecretTokens, type SecretTokens } from './secret-tokens.js';
 
 export interface SlackConfig {
@@ -21,6 +21,10 @@ export interface DiscordConfig {
   readonly allowedGuilds: readonly string[];
   readonly allowedChannels: readonly string[];
   readonly allowedUsers: readonly string[];
+  /** Register slash commands in this guild only (instant, for testing) instead of globally. */
+  readonly commandGuildId: string | undefined;
+  /** Register /ask, /reset and /status at start-up when their definitions changed. */
+  readonly registerCommands: boolean;
 }
 
 export interface AgentConfig {
@@ -31,6 +35,12 @@ export interface AgentConfig {
   readonly maxAttempts: number;
   readonly streaming: boolean;
   readonly toolMaxRounds: number;
+  /** Applied to every Converse/ConverseStream call; undefined when BEDROCK_GUARDRAIL_ID is unset. */
+  readonly guardrail: { readonly id: string; readonly version: string } | undefined;
+  /** Cache points after system, tools and long history: by model id (auto), always (on) or never (off). */
+  readonly promptCaching: 'auto' | 'on' | 'off';
+  /** Answers a turn when the primary model stays throttled or unavailable after retries. */
+  readonly fallbackModelId: string | undefined;
 }
 
 export interface BridgeLimits {
@@ -41,6 +51,12 @@ export interface BridgeLimits {
   readonly maxQueuedPerConversation: number;
   readonly maxPromptChars: number;
   readonly shutdownGraceMs: number;
+  /** Messages one chat user may send per minute (0: no limit). */
+  readonly rateLimitPerUserPerMinute: number;
+  /** File bytes a conversation keeps for later turns. */
+  readonly historyMaxFileBytes: number;
+  /** Approximate tokens of earlier thread messages shown on a first mention in a thread. */
+  readonly contextTokenBudget: number;
 }
 
 export interface Config {
@@ -83,7 +99,7 @@ export async function loadConfig(env: EnvSource, options: LoadConfigOptions = {}
     if ((merged[key] ?? '').trim() === '' && fromSecret[key] !== undefined) merged[key] = fromSecret[key];
   }
   const parsed = environmentSchema.safeParse(merged);
-  const problems = [...(parsed.success ? [] : describeIssues(parsed.error)), ...crossFieldProblems(merged)];
+  const problems = [...(parsed.success ? [] : describeIssues(parsed.error)), ...crossFieldProblems(merged), ...agentCrossFieldProblems(merged)];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return freezeDeep(toConfig(parsed.data, env));
 }
@@ -93,6 +109,19 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   if (isSet('SLACK_BOT_TOKEN') === isSet('SLACK_APP_TOKEN')) return [];
   const missing = isSet('SLACK_BOT_TOKEN') ? 'SLACK_APP_TOKEN' : 'SLACK_BOT_TOKEN';
   return [`${missing}: is missing; Slack needs both SLACK_BOT_TOKEN (xoxb-) and SLACK_APP_TOKEN (xapp-), or neither`];
+}
+
+function agentCrossFieldProblems(env: Record<string, string | undefined>): string[] {
+  const value = (key: string) => env[key]?.trim() ?? '';
+  const problems: string[] = [];
+  if (value('BEDROCK_GUARDRAIL_VERSION') !== '' && value('BEDROCK_GUARDRAIL_ID') === '') {
+    problems.push('BEDROCK_GUARDRAIL_VERSION: is set but BEDROCK_GUARDRAIL_ID is not; set the guardrail id (or ARN) too, or unset the version');
+  }
+  const fallback = value('BEDROCK_FALLBACK_MODEL_ID');
+  if (fallback !== '' && fallback === (value('BEDROCK_MODEL_ID') || defaults.modelId)) {
+    problems.push('BEDROCK_FALLBACK_MODEL_ID: is the same model as BEDROCK_MODEL_ID; name a different model (or another region\'s inference profile), or unset it');
+  }
+  return problems;
 }
 
 function toConfig(e: Environment, rawEnv: EnvSource): Config {
@@ -121,6 +150,8 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
             allowedGuilds: e.DISCORD_ALLOWED_GUILDS,
             allowedChannels: e.DISCORD_ALLOWED_CHANNELS,
             allowedUsers: e.DISCORD_ALLOWED_USERS,
+            commandGuildId: e.DISCORD_COMMAND_GUILD_ID,
+            registerCommands: e.DISCORD_REGISTER_COMMANDS,
           }
         : null,
     secretId: e.BRIDGE_SECRET_ID,
@@ -132,6 +163,9 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
       maxAttempts: e.BEDROCK_MAX_ATTEMPTS,
       streaming: e.BEDROCK_STREAMING,
       toolMaxRounds: e.TOOL_MAX_ROUNDS,
+      guardrail: e.BEDROCK_GUARDRAIL_ID === undefined ? undefined : { id: e.BEDROCK_GUARDRAIL_ID, version: e.BEDROCK_GUARDRAIL_VERSION ?? 'DRAFT' },
+      promptCaching: e.BEDROCK_PROMPT_CACHING,
+      fallbackModelId: e.BEDROCK_FALLBACK_MODEL_ID,
     },
     limits: {
       historyMaxTurns: e.HISTORY_MAX_TURNS,
@@ -141,6 +175,9 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
       maxQueuedPerConversation: e.MAX_QUEUED_PER_CONVERSATION,
       maxPromptChars: e.MAX_PROMPT_CHARS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+      rateLimitPerUserPerMinute: e.RATE_LIMIT_PER_USER_PER_MINUTE,
+      historyMaxFileBytes: e.HISTORY_MAX_FILE_MB * 1024 * 1024,
+      contextTokenBudget: e.CONTEXT_TOKEN_BUDGET,
     },
     secretValues: [
       e.SLACK_BOT_TOKEN,

@@ -93,6 +93,17 @@ const optionalText = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+// Bedrock's own patterns (GuardrailConfiguration): an id or a guardrail ARN; a version number or DRAFT.
+const guardrailId = optionalText.refine(
+  (value) => value === undefined || /^(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+)$/.test(value),
+  { message: 'must be a guardrail id (lowercase letters and digits, e.g. "gr1a2b3c4d5e") or a guardrail ARN' },
+);
+const guardrailVersion = optionalText
+  .transform((value) => (value?.toUpperCase() === 'DRAFT' ? 'DRAFT' : value))
+  .refine((value) => value === undefined || /^(?:[1-9][0-9]{0,7}|DRAFT)$/.test(value), {
+    message: 'must be a version number (1, 2, ...) or DRAFT',
+  });
+
 /** The environment as the bridge reads it: names are the variables, values already typed. */
 export const environmentSchema = z.object({
   PORT: integer(0, 65535, defaults.port),
@@ -131,6 +142,14 @@ export const environmentSchema = z.object({
   BEDROCK_MAX_ATTEMPTS: integer(1, 10, 4),
   BEDROCK_STREAMING: boolean(true),
   TOOL_MAX_ROUNDS: integer(0, 20, 5),
+  BEDROCK_GUARDRAIL_ID: guardrailId,
+  BEDROCK_GUARDRAIL_VERSION: guardrailVersion,
+  BEDROCK_PROMPT_CACHING: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? 'auto' : value.trim().toLowerCase()))
+    .pipe(z.enum(['auto', 'on', 'off'], { message: 'must be auto, on or off' })),
+  BEDROCK_FALLBACK_MODEL_ID: optionalText,
 
   HISTORY_MAX_TURNS: integer(2, 500, 30),
   HISTORY_MAX_CHARS: integer(1000, 2_000_000, 40_000),
@@ -139,6 +158,11 @@ export const environmentSchema = z.object({
   MAX_QUEUED_PER_CONVERSATION: integer(1, 10_000, 250),
   MAX_PROMPT_CHARS: integer(1, 500_000, 40_000),
   SHUTDOWN_GRACE_SECONDS: integer(1, 60, 12),
+  RATE_LIMIT_PER_USER_PER_MINUTE: integer(0, 10_000, 0),
+  HISTORY_MAX_FILE_MB: integer(0, 200, 20),
+  CONTEXT_TOKEN_BUDGET: integer(100, 200_000, 4000),
+  DISCORD_COMMAND_GUILD_ID: optionalText,
+  DISCORD_REGISTER_COMMANDS: boolean(true),
 });
 
 export type Environment = z.output<typeof environmentSchema>;

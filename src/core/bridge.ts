@@ -5,8 +5,9 @@ import type { Logger } from '../log/index.js';
 import type { ConversationHistory } from './conversation-history.js';
 import { ConversationQueue } from './conversation-queue.js';
 import { RecentIds } from './recent-ids.js';
-import type { UsageTotals as TokenUsage } from '../agent/types.js';
-import type { ChatAgent, ConversationTurn, InboundMessage, PlatformName, ReplyChannel } from './types.js';
+import type { ChatResult, UsageTotals as TokenUsage } from '../agent/types.js';
+import type { ChatAgent, ConversationTurn, InboundMessage, PlatformName, ReplyChannel, ReplySink } from './types.js';
+import { UserRateLimit } from './user-rate-limit.js';
 
 export interface BridgeOptions {
   readonly agent: ChatAgent;
@@ -19,9 +20,11 @@ export interface BridgeOptions {
   readonly dedupeMaxEntries?: number;
   /** Bound on rebuilding a conversation from the platform before answering without it. */
   readonly loadEarlierTurnsTimeoutMs?: number;
+  /** Messages one chat user may send per minute; 0 turns the limit off. */
+  readonly rateLimitPerUserPerMinute?: number;
 }
 
-export type SubmitOutcome = 'accepted' | 'duplicate' | 'ignored_bot' | 'queue_full' | 'closed';
+export type SubmitOutcome = 'accepted' | 'duplicate' | 'ignored_bot' | 'queue_full' | 'rate_limited' | 'closed';
 
 export interface PlatformCounters {
   received: number;
@@ -29,7 +32,16 @@ export interface PlatformCounters {
   ignored: number;
   answered: number;
   failed: number;
+  rateLimited: number;
   inFlight: number;
+}
+
+/** How far a turn got, so a failure can still record what the user said and what was shown. */
+interface TurnProgress {
+  userTurn: ConversationTurn;
+  answer: string;
+  firstDeltaMs?: number;
+  usage?: TokenUsage;
 }
 
 export interface SubmitOptions {
@@ -41,6 +53,7 @@ export const lateAnswerPrefix = '_(Sorry for the late answer: I was offline when
 const genericFailure = 'Sorry, something went wrong on my side while answering. Please try again in a moment.';
 const interruptedFailure = 'I was restarted before I could finish this answer. Please ask again.';
 const queueFullReply = 'I am still working through earlier messages in this conversation. Please wait a moment and try again.';
+const rateLimitedReply = (limit: number) => `You are sending messages faster than I can answer (the limit is ${limit} a minute). Please wait a moment and ask again.`;
 
 /**
  * The platform-neutral pipeline: drop bots -> dedupe -> per-conversation queue
@@ -51,12 +64,15 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
   readonly #seen: RecentIds;
   readonly #counters = new Map<PlatformName, PlatformCounters>();
   readonly #shutdown = new AbortController();
+  readonly #rateLimit: UserRateLimit | undefined;
   #accepting = true;
 
   constructor(private readonly options: BridgeOptions) {
     super();
     this.#queue = new ConversationQueue(options.maxConcurrentTurns, options.maxQueuedPerConversation);
     this.#seen = new RecentIds(options.dedupeTtlMs ?? 2 * 60 * 60_000, options.dedupeMaxEntries ?? 50_000);
+    const perMinute = options.rateLimitPerUserPerMinute ?? 0;
+    this.#rateLimit = perMinute > 0 ? new UserRateLimit(perMinute) : undefined;
   }
 
   /** Takes one inbound message; returns at once (the adapter has already acked). */
@@ -73,11 +89,17 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
       return 'duplicate';
     }
     counters.received += 1;
+    // Operators talking through /invocations are not rate-limited; chat users are.
+    if (message.platform !== 'invocation' && this.#rateLimit?.allow(`${message.platform}:${message.authorId}`) === false) {
+      counters.rateLimited += 1;
+      void this.#refuse(message, channel, rateLimitedReply(this.options.rateLimitPerUserPerMinute ?? 0));
+      return 'rate_limited';
+    }
     const signal = submitOptions.signal === undefined ? this.#shutdown.signal : AbortSignal.any([this.#shutdown.signal, submitOptions.signal]);
     const accepted = this.#queue.push(message.conversationKey, () => this.#answer(message, channel, signal));
     if (!accepted) {
       counters.failed += 1;
-      void this.#refuse(message, channel);
+      void this.#refuse(message, channel, queueFullReply);
       return 'queue_full';
     }
     counters.inFlight += 1;
@@ -107,7 +129,7 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
   counters(platform: PlatformName): PlatformCounters {
     let counters = this.#counters.get(platform);
     if (counters === undefined) {
-      counters = { received: 0, duplicates: 0, ignored: 0, answered: 0, failed: 0, inFlight: 0 };
+      counters = { received: 0, duplicates: 0, ignored: 0, answered: 0, failed: 0, rateLimited: 0, inFlight: 0 };
       this.#counters.set(platform, counters);
     }
     return counters;
@@ -145,48 +167,55 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
     const counters = this.counters(message.platform);
     const log = this.options.logger.child({ platform: message.platform, conversation: message.conversationKey });
     const startedAt = performance.now();
-    let firstDeltaMs: number | undefined;
-    let answer = '';
-    let userText = message.text;
-    let usage: TokenUsage | undefined;
+    const progress: TurnProgress = { userTurn: { role: 'user', text: message.text }, answer: '' };
     const sink = channel.openReply(message);
     try {
-      signal.throwIfAborted();
-      await sink.start();
-      const input = (await channel.prepareInput?.(message, signal)) ?? { text: message.text };
-      userText = input.text;
-      const history = await this.#historyFor(message, channel, log);
-      if (message.late === true) sink.append(lateAnswerPrefix);
-      const result = await this.options.agent.reply({
-        conversationKey: message.conversationKey,
-        history,
-        prompt: input.text,
-        signal,
-        onDelta: (delta) => {
-          firstDeltaMs ??= performance.now() - startedAt;
-          answer += delta;
-          sink.append(delta);
-        },
-      });
-      usage = result.usage;
-      // Never silence: an empty answer still gets a visible line.
-      if (result.text.trim() === '' && (result.notices ?? []).length === 0) sink.append('_(The model returned an empty answer.)_');
-      for (const notice of [...(input.notices ?? []), ...(result.notices ?? [])]) sink.append(`\n\n_${notice}_`);
+      const result = await this.#converse(message, channel, sink, signal, progress, startedAt, log);
       await sink.finish();
-      this.options.history.append(message.conversationKey, { role: 'user', text: userText }, { role: 'assistant', text: result.text });
+      // A turn the guardrail blocked stays out of history: only the newest prompt is checked, so it would reach the model unchecked next time.
+      if (result.guardrailIntervened !== true) this.options.history.append(message.conversationKey, progress.userTurn, { role: 'assistant', text: result.text });
       counters.answered += 1;
-      log.info('message handled', this.#outcome(message, 'answered', startedAt, firstDeltaMs, usage));
+      log.info('message handled', this.#outcome(message, 'answered', startedAt, progress));
     } catch (error) {
       await sink.fail(userMessageFor(error)).catch((failError: unknown) => log.warn('reply sink failed', { error: failError }));
-      const turns: ConversationTurn[] = [{ role: 'user', text: userText }];
-      if (answer.trim() !== '') turns.push({ role: 'assistant', text: answer });
+      const turns: ConversationTurn[] = [progress.userTurn];
+      if (progress.answer.trim() !== '') turns.push({ role: 'assistant', text: progress.answer });
       this.options.history.append(message.conversationKey, ...turns);
       counters.failed += 1;
-      log.warn('message failed', { ...this.#outcome(message, 'failed', startedAt, firstDeltaMs, usage), error });
+      log.warn('message failed', { ...this.#outcome(message, 'failed', startedAt, progress), error });
     } finally {
       counters.inFlight -= 1;
       this.emit('activity');
     }
+  }
+
+  /** Prepares the user's turn, asks the agent and streams its answer into the sink. */
+  async #converse(message: InboundMessage, channel: ReplyChannel, sink: ReplySink, signal: AbortSignal, progress: TurnProgress, startedAt: number, log: Logger): Promise<ChatResult> {
+    signal.throwIfAborted();
+    await sink.start();
+    const input = (await channel.prepareInput?.(message, signal)) ?? { text: message.text };
+    const attachments = input.attachments ?? [];
+    progress.userTurn = { role: 'user', text: input.text, ...(attachments.length > 0 ? { attachments } : {}) };
+    const history = await this.#historyFor(message, channel, log);
+    if (message.late === true) sink.append(lateAnswerPrefix);
+    const result = await this.options.agent.reply({
+      conversationKey: message.conversationKey,
+      history,
+      prompt: input.text,
+      ...(attachments.length > 0 ? { attachments } : {}),
+      userKey: `${message.platform}:${message.authorId}`,
+      signal,
+      onDelta: (delta) => {
+        progress.firstDeltaMs ??= performance.now() - startedAt;
+        progress.answer += delta;
+        sink.append(delta);
+      },
+    });
+    progress.usage = result.usage;
+    // Never silence: an empty answer still gets a visible line.
+    if (result.text.trim() === '' && (result.notices ?? []).length === 0) sink.append('_(The model returned an empty answer.)_');
+    for (const notice of [...(input.notices ?? []), ...(result.notices ?? [])]) sink.append(`\n\n_${notice}_`);
+    return result;
   }
 
   async #historyFor(message: InboundMessage, channel: ReplyChannel, log: Logger): Promise<readonly ConversationTurn[]> {
@@ -207,22 +236,23 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
     }
   }
 
-  async #refuse(message: InboundMessage, channel: ReplyChannel): Promise<void> {
+  async #refuse(message: InboundMessage, channel: ReplyChannel, reply: string): Promise<void> {
     try {
-      await channel.openReply(message).fail(queueFullReply);
+      await channel.openReply(message).fail(reply);
     } catch (error) {
-      this.options.logger.warn('could not send queue-full reply', { error });
+      this.options.logger.warn('could not send refusal', { error });
     }
   }
 
-  #outcome(message: InboundMessage, outcome: string, startedAt: number, firstDeltaMs: number | undefined, usage: TokenUsage | undefined) {
+  #outcome(message: InboundMessage, outcome: string, startedAt: number, progress: TurnProgress) {
     return {
       outcome,
       messageId: message.messageId,
       latencyMs: Math.round(performance.now() - startedAt),
-      firstDeltaMs: firstDeltaMs === undefined ? null : Math.round(firstDeltaMs),
-      inputTokens: usage?.inputTokens ?? null,
-      outputTokens: usage?.outputTokens ?? null,
+      firstDeltaMs: progress.firstDeltaMs === undefined ? null : Math.round(progress.firstDeltaMs),
+      inputTokens: progress.usage?.inputTokens ?? null,
+      outputTokens: progress.usage?.outputTokens ?? null,
+      files: progress.userTurn.attachments?.length ?? 0,
       late: message.late === true,
     };
   }

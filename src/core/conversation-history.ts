@@ -4,6 +4,8 @@ export interface HistoryLimits {
   readonly maxTurns: number;
   readonly maxChars: number;
   readonly maxConversations: number;
+  /** File bytes kept per conversation so later turns can refer to them; older files are dropped first. */
+  readonly maxAttachmentBytes?: number;
 }
 
 /**
@@ -46,7 +48,8 @@ export class ConversationHistory {
   }
 
   #store(key: string, turns: ConversationTurn[]): void {
-    this.#touch(key, trimTurns(turns, this.limits.maxTurns, this.limits.maxChars));
+    const trimmed = trimTurns(turns, this.limits.maxTurns, this.limits.maxChars);
+    this.#touch(key, keepRecentAttachments(trimmed, this.limits.maxAttachmentBytes ?? 0));
     while (this.#turns.size > this.limits.maxConversations) {
       const oldest = this.#turns.keys().next().value;
       if (oldest === undefined) break;
@@ -73,4 +76,26 @@ export function trimTurns(turns: ConversationTurn[], maxTurns: number, maxChars:
   }
   while (start < turns.length && turns[start]?.role !== 'user') start += 1;
   return turns.slice(start);
+}
+
+/**
+ * Keeps the newest files within `maxBytes`; an older turn loses its files but
+ * keeps a note of them, so the model knows they existed.
+ */
+export function keepRecentAttachments(turns: ConversationTurn[], maxBytes: number): ConversationTurn[] {
+  let kept = 0;
+  const result = [...turns];
+  for (let i = result.length - 1; i >= 0; i -= 1) {
+    const turn = result[i] as ConversationTurn;
+    const files = turn.attachments ?? [];
+    if (files.length === 0) continue;
+    const bytes = files.reduce((sum, file) => sum + file.bytes.byteLength, 0);
+    if (kept + bytes <= maxBytes) {
+      kept += bytes;
+      continue;
+    }
+    const note = `[earlier files no longer kept: ${files.map((file) => file.name).join(', ')}]`;
+    result[i] = { role: turn.role, text: turn.text === '' ? note : `${turn.text}\n${note}` };
+  }
+  return result;
 }

@@ -6,13 +6,15 @@
 
 export type PlatformName = 'slack' | 'discord' | 'invocation';
 
-/** A file attached to an inbound message; fetched lazily, at most once, by the adapter. */
+/** A file attached to an inbound message, as the platform describes it; downloaded by the adapter, at most once. */
 export interface InboundFile {
+  readonly id: string;
   readonly name: string;
   readonly mimeType: string;
+  /** What the platform says; checked again while reading. */
   readonly sizeBytes: number;
-  /** Downloads the bytes (the adapter enforces hosts, size and timeout). */
-  readonly fetch: (signal: AbortSignal) => Promise<Uint8Array>;
+  /** Where the platform serves it (never a URL taken from message text). */
+  readonly url: string;
 }
 
 export interface InboundMessage {
@@ -27,17 +29,19 @@ export interface InboundMessage {
   /** What the model sees as this user's turn (the bot's own mention already stripped). */
   readonly text: string;
   readonly files?: readonly InboundFile[];
+  /** The message this one replies to (Discord replies), for context. */
+  readonly replyToMessageId?: string;
   /** Epoch ms when the platform says the message was sent. */
   readonly sentAt: number;
   /** Set by catch-up: the reply should say briefly that it comes late. */
   readonly late?: boolean;
 }
 
-import type { ChatAgent, ChatTurn } from '../agent/types.js';
+import type { ChatAgent, ChatAttachment, ChatTurn } from '../agent/types.js';
 
 /** One turn of a conversation as the model sees it. */
 export type ConversationTurn = ChatTurn;
-export type { ChatAgent };
+export type { ChatAgent, ChatAttachment };
 
 /**
  * How a platform shows one answer. The core calls start once, append for each
@@ -73,6 +77,8 @@ export interface ReplyChannel {
 /** The user's turn as the model will see it. */
 export interface PreparedInput {
   readonly text: string;
+  /** Files downloaded for this turn (images, documents, inlined text). */
+  readonly attachments?: readonly ChatAttachment[];
   /** Short notes for the user (e.g. what was skipped), shown after the answer. */
   readonly notices?: readonly string[];
 }

@@ -4,10 +4,16 @@ import type { Logger } from '../log/index.js';
 import { DiscordPlatform } from './discord/discord-platform.js';
 import { SlackPlatform } from './slack/slack-platform.js';
 
+export interface PlatformServices {
+  /** The bot's state as a short text, for the /status command. */
+  readonly describeStatus: () => string;
+}
+
 /** Builds an adapter for each configured platform. */
-export function createPlatforms(config: Config, bridge: Bridge, logger: Logger): ChatPlatform[] {
+export function createPlatforms(config: Config, bridge: Bridge, logger: Logger, services: PlatformServices): ChatPlatform[] {
   const platforms: ChatPlatform[] = [];
-  if (config.slack !== null) platforms.push(new SlackPlatform({ config: config.slack, bridge, logger }));
-  if (config.discord !== null) platforms.push(new DiscordPlatform({ config: config.discord, bridge, logger }));
+  const contextTokenBudget = config.limits.contextTokenBudget;
+  if (config.slack !== null) platforms.push(new SlackPlatform({ config: config.slack, bridge, logger, contextTokenBudget, describeStatus: services.describeStatus }));
+  if (config.discord !== null) platforms.push(new DiscordPlatform({ config: config.discord, bridge, logger, contextTokenBudget, describeStatus: services.describeStatus }));
   return platforms;
 }

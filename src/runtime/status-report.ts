@@ -8,6 +8,10 @@ export interface AgentStatsView {
   readonly requests: number;
   readonly errors: number;
   readonly inFlight: number;
+  /** Null (or absent) when no fallback model is configured. */
+  readonly fallbackModelId?: string | null;
+  readonly guardrailInterventions?: number;
+  readonly fallbackAnswers?: number;
   readonly usage: {
     readonly inputTokens: number;
     readonly outputTokens: number;
@@ -56,6 +60,9 @@ export class StatusReport {
         requests: agent.requests,
         errors: agent.errors,
         in_flight: agent.inFlight,
+        fallback_model_id: agent.fallbackModelId ?? null,
+        fallback_answers: agent.fallbackAnswers ?? 0,
+        guardrail_interventions: agent.guardrailInterventions ?? 0,
         usage: {
           input_tokens: agent.usage.inputTokens,
           output_tokens: agent.usage.outputTokens,
@@ -66,6 +73,24 @@ export class StatusReport {
       bridge: { in_flight: this.sources.bridge.inFlight, accepting: this.sources.bridge.accepting },
       tasks: { running: tasks.running, finished: tasks.finished },
     };
+  }
+
+  /** A few plain lines for a person (the /status command), readable in Slack and Discord alike. */
+  summary(): string {
+    const agent = this.sources.agentStats();
+    const uptime = formatDuration(Date.now() - this.sources.startedAt);
+    const lines = [`Bot status: up ${uptime}, image ${this.sources.imageVersion}, ${this.sources.health.current().status}`];
+    for (const name of ['slack', 'discord'] as const) {
+      const snapshot = this.sources.connections[name].snapshot();
+      const counters = this.sources.bridge.counters(name);
+      lines.push(
+        snapshot.state === 'disabled'
+          ? `- ${name}: not configured`
+          : `- ${name}: ${snapshot.state}, ${counters.received} messages, ${counters.answered} answered, ${counters.failed} failed, ${snapshot.reconnects} reconnects`,
+      );
+    }
+    lines.push(`- model ${agent.modelId}: ${agent.requests} requests, ${agent.errors} errors, ${agent.usage.inputTokens} tokens in, ${agent.usage.outputTokens} out`);
+    return lines.join('\n');
   }
 
   #header(): Record<string, unknown> {
@@ -95,8 +120,14 @@ export class StatusReport {
       replies_failed: counters.failed,
       duplicates_dropped: counters.duplicates,
       ignored: counters.ignored,
+      rate_limited: counters.rateLimited,
       in_flight: counters.inFlight,
       ...(this.sources.platformDetails?.[name]?.() ?? {}),
     };
   }
+}
+
+function formatDuration(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }

@@ -92,7 +92,7 @@ describe('restart and allowlists', () => {
     await answerTo(rig, second.id, 'what is my favourite colour?');
     const messages = rig.bedrock.requests.at(-1)!.body.messages as { role: string; content: { text: string }[] }[];
     assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant', 'user']);
-    assert.equal(messages[0]!.content[0]!.text, 'my favourite colour is green');
+    assert.equal(messages[0]!.content[0]!.text, 'alice: my favourite colour is green', 'rebuilt turns say who wrote them');
     assert.equal(JSON.stringify(messages).includes('unrelated chatter'), false);
     assert.ok(rig.discord.calls.some((c) => c.method === 'GET' && c.path === `/channels/${rig.discord.channelId}/messages`));
   });

@@ -29,7 +29,8 @@ test('a JSON prompt is answered by the model through ConverseStream', async () =
   const request = bedrock.requests.at(-1)!;
   assert.equal(request.operation, 'converseStream');
   assert.equal(request.modelId, 'us.anthropic.claude-sonnet-4-6');
-  assert.deepEqual(request.body.system, [{ text: 'You are a test bot.' }]);
+  // Claude models get a cache point after the system prompt (prompt caching is on by model id).
+  assert.deepEqual(request.body.system, [{ text: 'You are a test bot.' }, { cachePoint: { type: 'default' } }]);
   const handled = await bridge.logs.waitFor((r) => r.message === 'message handled' && r.platform === 'invocation');
   assert.equal(handled.outcome, 'answered');
   assert.equal(typeof handled.latencyMs, 'number');

@@ -72,9 +72,10 @@ describe('restart', () => {
     assert.equal(replies.args.ts, first.ts);
     const messages = rig.bedrock.requests.at(-1)!.body.messages as { role: string; content: { text: string }[] }[];
     assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant', 'user']);
-    assert.equal(messages[0]!.content[0]!.text, 'my name is Alice');
+    // Rebuilt thread turns say who wrote them, by display name.
+    assert.equal(messages[0]!.content[0]!.text, 'alice: my name is Alice');
     assert.equal(messages[1]!.content[0]!.text, 'Echo: my name is Alice');
-    assert.deepEqual(messages[2]!.content.map((c) => c.text), ['side remark from Bob', 'what is my name?']);
+    assert.deepEqual(messages[2]!.content.map((c) => c.text), ['bob: side remark from Bob', 'what is my name?']);
     assert.ok(second.ts > first.ts);
   });
 

@@ -66,6 +66,8 @@ const view: DiscordMessageView = {
   repliesToBot: false,
   createdTimestamp: 1,
   names: new Map([['7', 'bob'], ['300', 'random']]),
+  replyToId: null,
+  files: [],
 };
 const open = { guilds: [], channels: [], users: [] };
 

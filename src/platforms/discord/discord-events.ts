@@ -1,5 +1,5 @@
 import type { APIMessage } from 'discord.js';
-import type { InboundMessage } from '../../core/index.js';
+import type { InboundFile, InboundMessage } from '../../core/index.js';
 
 /** The parts of a discord.js Message the bridge reads, as plain data (unit-testable). */
 export interface DiscordMessageView {
@@ -19,6 +19,9 @@ export interface DiscordMessageView {
   readonly createdTimestamp: number;
   /** Display names for `<@id>`, `<@&id>` and `<#id>` references in the content. */
   readonly names: ReadonlyMap<string, string>;
+  /** The message this one replies to, if any. */
+  readonly replyToId: string | null;
+  readonly files: readonly InboundFile[];
 }
 
 export interface DiscordAllowlist {
@@ -59,6 +62,8 @@ export function routeDiscordMessage(message: DiscordMessageView, botUserId: stri
       authorIsBot,
       text: discordTextToPlain(message.content, botUserId, message.names),
       sentAt: message.createdTimestamp,
+      ...(message.replyToId === null ? {} : { replyToMessageId: message.replyToId }),
+      ...(message.files.length === 0 ? {} : { files: message.files }),
     },
   };
 }
@@ -100,5 +105,7 @@ export function viewFromApiMessage(raw: APIMessage & { guild_id?: string }, botU
     repliesToBot: raw.referenced_message?.author.id === botUserId,
     createdTimestamp: Date.parse(raw.timestamp),
     names,
+    replyToId: raw.message_reference?.message_id ?? null,
+    files: raw.attachments.map((a) => ({ id: a.id, name: a.filename, mimeType: a.content_type ?? 'application/octet-stream', sizeBytes: a.size, url: a.url })),
   };
 }

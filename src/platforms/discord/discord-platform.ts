@@ -1,11 +1,24 @@
 import { SimpleShardingStrategy, type SessionInfo, type WebSocketManager } from '@discordjs/ws';
 import { ChannelType, Client, Events, GatewayIntentBits, IntentsBitField, Options, Partials, Routes, type APIMessage, type APIUser, type Message } from 'discord.js';
 import type { DiscordConfig } from '../../config/index.js';
-import { PlatformConnection, type Bridge, type ChatPlatform, type ConversationTurn, type InboundMessage, type PlatformHandoverState, type ReplySink } from '../../core/index.js';
+import {
+  PlatformConnection,
+  RecentIds,
+  type Bridge,
+  type ChatPlatform,
+  type ConversationTurn,
+  type InboundMessage,
+  type PlatformHandoverState,
+  type PreparedInput,
+  type ReplySink,
+} from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
+import { collectAttachments } from '../shared/collect-attachments.js';
+import { safeDownload } from '../shared/safe-download.js';
+import { handleCommand, registerCommandsIfChanged } from './discord-commands.js';
 import { fatalCloseReason, loginFailureReason } from './discord-connection.js';
 import { discordChannelOf, routeDiscordMessage, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
-import { loadDiscordTurns } from './discord-history.js';
+import { loadDiscordTurns, replyChainContext } from './discord-history.js';
 import { createDiscordReply } from './discord-reply.js';
 import { parseHandoverState, toHandoverState } from './gateway-handover.js';
 import { GatewaySessionDrain, type DrainOutcome } from './session-drain.js';
@@ -14,7 +27,15 @@ export interface DiscordPlatformOptions {
   readonly config: DiscordConfig;
   readonly bridge: Bridge;
   readonly logger: Logger;
+  /** Tokens of earlier thread messages shown when the bot joins a conversation. */
+  readonly contextTokenBudget: number;
+  /** The bot's state as a short text, for /status. */
+  readonly describeStatus: () => string;
 }
+
+/** Discord's attachment hosts; the configured API host is allowed too, so a compatible server can serve files. */
+const attachmentHosts = ['cdn.discordapp.com', 'media.discordapp.net'];
+const fileDownloadTimeoutMs = 20_000;
 
 const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent];
 /** A close code other than 1000/1001 keeps the gateway session resumable for the successor. */
@@ -37,6 +58,7 @@ export class DiscordPlatform implements ChatPlatform {
   #gateway: WebSocketManager | undefined;
   #session: SessionInfo | null = null;
   #takeover: DrainOutcome | 'identified' | null = null;
+  readonly #interactions = new RecentIds(15 * 60_000, 10_000);
 
   constructor(private readonly options: DiscordPlatformOptions) {
     this.#logger = options.logger.child({ platform: 'discord' });
@@ -62,6 +84,13 @@ export class DiscordPlatform implements ChatPlatform {
       this.#botUserId = this.#client.user?.id ?? this.#botUserId;
     } catch (error) {
       this.#fail(loginFailureReason(error), error);
+      return;
+    }
+    const applicationId = this.#client.application?.id;
+    if (this.options.config.registerCommands && applicationId !== undefined) {
+      await registerCommandsIfChanged(this.#client.rest, applicationId, this.options.config.commandGuildId, this.#logger).catch((error: unknown) =>
+        this.#logger.warn('could not register slash commands', { error }),
+      );
     }
   }
 
@@ -138,8 +167,21 @@ export class DiscordPlatform implements ChatPlatform {
   async loadEarlierTurns(message: InboundMessage): Promise<ConversationTurn[]> {
     const channelId = discordChannelOf(message);
     const channel = this.#client.channels.cache.get(channelId);
-    const isDm = channel === undefined || channel.type === ChannelType.DM;
-    return loadDiscordTurns(this.#client.rest, channelId, message.messageId, this.#botUserId ?? '', isDm);
+    const scope = channel === undefined || channel.type === ChannelType.DM ? 'dm' : channel.isThread() ? 'thread' : 'channel';
+    const before = message.messageId.startsWith('interaction:') ? undefined : message.messageId;
+    return loadDiscordTurns({ rest: this.#client.rest, botUserId: this.#botUserId ?? '', tokenBudget: this.options.contextTokenBudget }, channelId, before, scope);
+  }
+
+  async prepareInput(message: InboundMessage, signal: AbortSignal): Promise<PreparedInput> {
+    const channelId = discordChannelOf(message);
+    const context = message.replyToMessageId === undefined ? '' : await replyChainContext(this.#client.rest, channelId, message.replyToMessageId, this.#botUserId ?? '', this.#logger);
+    const { attachments, notices } = await collectAttachments(message.files ?? [], (file, maxBytes, fileSignal) => this.#download(file.url, maxBytes, fileSignal), signal, this.#logger);
+    return { text: context === '' ? message.text : `${context}\n\n${message.text}`, attachments, notices };
+  }
+
+  /** Attachment URLs are signed: no token is sent, and only Discord's hosts are fetched. */
+  #download(url: string, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+    return safeDownload(url, { allowedHosts: new Set([...attachmentHosts, new URL(this.options.config.apiUrl).host]), maxBytes, timeoutMs: fileDownloadTimeoutMs, signal });
   }
 
   /** Keeps a mirror of the gateway session (id, sequence, resume URL) as the library updates it. */
@@ -170,6 +212,11 @@ export class DiscordPlatform implements ChatPlatform {
     client.on(Events.ShardError, (error) => this.#logger.warn('gateway error', { error }));
     client.on(Events.Error, (error) => this.#logger.warn('discord client error', { error }));
     client.on(Events.Warn, (message) => this.#logger.warn('discord warning', { detail: message }));
+    const commands = { bridge: this.options.bridge, platform: this, describeStatus: this.options.describeStatus, logger: this.#logger };
+    client.on(Events.InteractionCreate, (interaction) => {
+      if (!this.#intake || !interaction.isChatInputCommand() || !this.#interactions.remember(interaction.id)) return;
+      handleCommand(interaction, commands).catch((error: unknown) => this.#logger.warn('slash command failed', { command: interaction.commandName, error }));
+    });
     client.on(Events.MessageCreate, (message) => {
       this.#botUserId ??= client.user?.id;
       if (this.#botUserId !== undefined) this.#route(toView(message, this.#botUserId));
@@ -216,5 +263,7 @@ function toView(message: Message, botUserId: string): DiscordMessageView {
     repliesToBot: message.mentions.repliedUser?.id === botUserId,
     createdTimestamp: message.createdTimestamp,
     names,
+    replyToId: message.reference?.messageId ?? null,
+    files: [...message.attachments.values()].map((a) => ({ id: a.id, name: a.name, mimeType: a.contentType ?? 'application/octet-stream', sizeBytes: a.size, url: a.url })),
   };
 }

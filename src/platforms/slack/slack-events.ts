@@ -1,4 +1,4 @@
-import type { InboundMessage } from '../../core/index.js';
+import type { InboundFile, InboundMessage } from '../../core/index.js';
 
 /** Who the bot is in this workspace (from auth.test). */
 export interface SlackIdentity {
@@ -23,6 +23,17 @@ export interface SlackMessageEvent {
   readonly thread_ts?: string;
   readonly channel: string;
   readonly channel_type?: string;
+  readonly files?: readonly SlackEventFile[];
+}
+
+/** The fields of a file object in a message event the bridge reads. */
+export interface SlackEventFile {
+  readonly id: string;
+  readonly name?: string;
+  readonly mimetype?: string;
+  readonly size?: number;
+  readonly mode?: string;
+  readonly url_private_download?: string;
 }
 
 /** Where an answer goes; encoded in the message's keys so the adapter keeps no map. */
@@ -70,8 +81,19 @@ export function routeSlackEvent(event: SlackMessageEvent, identity: SlackIdentit
       authorIsBot,
       text: stripBotMention(event.text ?? '', identity.botUserId),
       sentAt: Math.round(Number(event.ts) * 1000),
+      ...withFiles(event.files),
     },
   };
+}
+
+/** Files Slack hosts (external and deleted ones have nothing to download). */
+function withFiles(files: readonly SlackEventFile[] | undefined): { files?: InboundFile[] } {
+  const hosted = (files ?? []).flatMap((file): InboundFile[] =>
+    file.url_private_download === undefined || file.mode === 'external' || file.mode === 'tombstone'
+      ? []
+      : [{ id: file.id, name: file.name ?? file.id, mimeType: file.mimetype ?? 'application/octet-stream', sizeBytes: file.size ?? 0, url: file.url_private_download }],
+  );
+  return hosted.length === 0 ? {} : { files: hosted };
 }
 
 /** Recovers the reply target from the keys routeSlackEvent made. */

@@ -1,8 +1,9 @@
 import type { webApi } from '@slack/bolt';
-
-type WebClient = webApi.WebClient;
 import type { ConversationTurn } from '../../core/index.js';
 import { slackTextToPlain, stripBotMention, type SlackIdentity, type SlackReplyTarget } from './slack-events.js';
+import type { SlackUserNames } from './user-names.js';
+
+type WebClient = webApi.WebClient;
 
 interface SlackHistoryMessage {
   readonly ts?: string;
@@ -13,33 +14,68 @@ interface SlackHistoryMessage {
   readonly thread_ts?: string;
 }
 
-/** How far back a conversation is rebuilt after a restart (the history bounds trim further). */
+/** How far back a conversation is read (the token budget and history bounds trim further). */
 const maxMessages = 200;
 const pageSize = 100;
+/** Rough tokens per character for budgeting; exact counts would need the model's tokenizer. */
+const charsPerToken = 4;
+
+export interface SlackHistorySource {
+  readonly client: WebClient;
+  readonly identity: SlackIdentity;
+  readonly names: SlackUserNames;
+  /** Tokens of earlier messages the model may see when it joins a conversation. */
+  readonly tokenBudget: number;
+}
 
 /**
- * Rebuilds a conversation's earlier turns from Slack itself: the thread's
- * replies, or a DM's recent top-level messages. The bot's own messages become
- * assistant turns; other bots and system messages are left out.
+ * Rebuilds a conversation from Slack itself, for a first mention in an
+ * existing thread or after a restart: the thread's parent and its latest
+ * messages (or a DM's recent ones), who said what by display name, within the
+ * token budget with the oldest dropped first. The bot's messages are its turns.
  */
-export async function loadSlackTurns(
-  client: WebClient,
-  identity: SlackIdentity,
-  target: SlackReplyTarget,
-  nameOf: (userId: string) => string | undefined,
-): Promise<ConversationTurn[]> {
+export async function loadSlackTurns(source: SlackHistorySource, target: SlackReplyTarget): Promise<ConversationTurn[]> {
   // A mention that starts its own thread has nothing before it.
   if (target.threadTs === target.messageTs) return [];
-  const messages = target.threadTs === undefined ? await dmMessages(client, target) : await threadMessages(client, target);
-  return messages
-    .filter((m) => m.ts !== undefined && Number(m.ts) < Number(target.messageTs))
-    .flatMap((m): ConversationTurn[] => {
-      const isSelf = m.user === identity.botUserId || (m.bot_id !== undefined && m.bot_id === identity.botId);
-      if (isSelf) return [{ role: 'assistant', text: m.text ?? '' }];
-      if (m.bot_id !== undefined || (m.subtype !== undefined && m.subtype !== 'file_share' && m.subtype !== 'thread_broadcast')) return [];
-      return [{ role: 'user', text: slackTextToPlain(stripBotMention(m.text ?? '', identity.botUserId), nameOf) }];
-    })
-    .filter((turn) => turn.text.trim() !== '');
+  const fetched = target.threadTs === undefined ? await dmMessages(source.client, target) : await threadMessages(source.client, target);
+  const messages = fetched.filter((m) => m.ts !== undefined && Number(m.ts) < Number(target.messageTs) && isConversational(m, source.identity));
+  await source.names.resolve([...new Set(messages.flatMap((m) => (m.user === undefined ? [] : [m.user])))]);
+  const speakers = new Set(messages.filter((m) => !isSelf(m, source.identity)).map((m) => m.user));
+  const turns = messages.map((m) => toTurn(m, source, speakers.size > 1 || target.threadTs !== undefined));
+  return withinBudget(turns, target.threadTs !== undefined && messages[0]?.ts === target.threadTs, source.tokenBudget);
+}
+
+function toTurn(m: SlackHistoryMessage, source: SlackHistorySource, withNames: boolean): ConversationTurn {
+  if (isSelf(m, source.identity)) return { role: 'assistant', text: m.text ?? '' };
+  const text = slackTextToPlain(stripBotMention(m.text ?? '', source.identity.botUserId), (id) => source.names.cached(id));
+  const name = m.user === undefined ? 'someone' : (source.names.cached(m.user) ?? m.user);
+  return { role: 'user', text: withNames ? `${name}: ${text}` : text };
+}
+
+/** Keeps the thread's parent (when it is there) and the newest turns that fit the budget. */
+function withinBudget(turns: ConversationTurn[], keepFirst: boolean, tokenBudget: number): ConversationTurn[] {
+  let budget = tokenBudget * charsPerToken;
+  const first = keepFirst ? turns[0] : undefined;
+  if (first !== undefined) budget -= first.text.length;
+  const kept: ConversationTurn[] = [];
+  for (let i = turns.length - 1; i >= (first === undefined ? 0 : 1); i -= 1) {
+    const turn = turns[i] as ConversationTurn;
+    if (turn.text.length > budget) break;
+    budget -= turn.text.length;
+    kept.unshift(turn);
+  }
+  return first === undefined ? kept : [first, ...kept];
+}
+
+function isSelf(m: SlackHistoryMessage, identity: SlackIdentity): boolean {
+  return m.user === identity.botUserId || (m.bot_id !== undefined && m.bot_id === identity.botId);
+}
+
+function isConversational(m: SlackHistoryMessage, identity: SlackIdentity): boolean {
+  if (isSelf(m, identity)) return (m.text ?? '').trim() !== '';
+  if (m.bot_id !== undefined) return false;
+  if (m.subtype !== undefined && m.subtype !== 'file_share' && m.subtype !== 'thread_broadcast') return false;
+  return (m.text ?? '').trim() !== '';
 }
 
 async function threadMessages(client: WebClient, target: SlackReplyTarget): Promise<SlackHistoryMessage[]> {
@@ -57,7 +93,8 @@ async function threadMessages(client: WebClient, target: SlackReplyTarget): Prom
     collected.push(...((page.messages ?? []) as SlackHistoryMessage[]));
     cursor = page.response_metadata?.next_cursor || undefined;
   } while (cursor !== undefined && collected.length < maxMessages);
-  return collected.slice(-maxMessages);
+  // The parent first, then the latest replies.
+  return collected.length <= maxMessages ? collected : [collected[0] as SlackHistoryMessage, ...collected.slice(-(maxMessages - 1))];
 }
 
 async function dmMessages(client: WebClient, target: SlackReplyTarget): Promise<SlackHistoryMessage[]> {

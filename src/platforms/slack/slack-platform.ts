@@ -15,6 +15,9 @@ import type { Logger } from '../../log/index.js';
 import { toSlackLogger } from './bolt-logger.js';
 import { isSlackAuthError, slackStateFor, socketModeSignals } from './slack-connection.js';
 import { mentionedUserIds, routeSlackEvent, slackReplyTarget, slackTextToPlain, type SlackIdentity, type SlackMessageEvent } from './slack-events.js';
+import { collectAttachments } from '../shared/collect-attachments.js';
+import { safeDownload } from '../shared/safe-download.js';
+import { registerSlackCommands } from './slack-commands.js';
 import { loadSlackTurns } from './slack-history.js';
 import { createSlackReply, slackErrorCode, type SlackReplyDeps } from './slack-reply.js';
 import { SlackUserNames } from './user-names.js';
@@ -23,7 +26,15 @@ export interface SlackPlatformOptions {
   readonly config: SlackConfig;
   readonly bridge: Bridge;
   readonly logger: Logger;
+  /** Tokens of earlier thread messages shown when the bot joins a conversation. */
+  readonly contextTokenBudget: number;
+  /** The bot's state as a short text, for /status. */
+  readonly describeStatus: () => string;
 }
+
+/** Slack's own file host; the configured API host is allowed too, so a compatible server can serve files. */
+const slackFileHost = 'files.slack.com';
+const fileDownloadTimeoutMs = 20_000;
 
 /**
  * Slack over Socket Mode with Bolt. Bolt acks each envelope before our
@@ -59,7 +70,6 @@ export class SlackPlatform implements ChatPlatform {
     const identity = await this.#authenticate();
     if (identity === undefined) return;
     this.#identity = identity;
-    this.#names = new SlackUserNames(this.#web, this.#logger);
     const { app, receiver } = this.#build(identity);
     this.#app = app;
     this.#receiver = receiver;
@@ -109,15 +119,32 @@ export class SlackPlatform implements ChatPlatform {
   }
 
   async loadEarlierTurns(message: InboundMessage): Promise<ConversationTurn[]> {
-    const names = this.#names;
-    return loadSlackTurns(this.#web, this.#requireIdentity(), slackReplyTarget(message), (id) => names?.cached(id));
+    const source = { client: this.#web, identity: this.#requireIdentity(), names: this.#requireNames(), tokenBudget: this.options.contextTokenBudget };
+    return loadSlackTurns(source, slackReplyTarget(message));
   }
 
-  async prepareInput(message: InboundMessage): Promise<PreparedInput> {
-    const names = this.#names;
+  async prepareInput(message: InboundMessage, signal: AbortSignal): Promise<PreparedInput> {
+    const names = this.#requireNames();
     const ids = mentionedUserIds(message.text);
-    if (ids.length > 0) await names?.resolve(ids);
-    return { text: slackTextToPlain(message.text, (id) => names?.cached(id)) };
+    if (ids.length > 0) await names.resolve(ids);
+    const { attachments, notices } = await collectAttachments(message.files ?? [], (file, maxBytes, fileSignal) => this.#download(file.url, maxBytes, fileSignal), signal, this.#logger);
+    return { text: slackTextToPlain(message.text, (id) => names.cached(id)), attachments, notices };
+  }
+
+  /** url_private_download needs the bot token; it is only ever sent to Slack's file hosts. */
+  #download(url: string, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+    return safeDownload(url, {
+      allowedHosts: new Set([slackFileHost, new URL(this.options.config.apiUrl).host]),
+      headers: { Authorization: `Bearer ${this.options.config.botToken}` },
+      maxBytes,
+      timeoutMs: fileDownloadTimeoutMs,
+      signal,
+    });
+  }
+
+  #requireNames(): SlackUserNames {
+    this.#names ??= new SlackUserNames(this.#web, this.#logger);
+    return this.#names;
   }
 
   async #authenticate(): Promise<SlackIdentity | undefined> {
@@ -168,6 +195,7 @@ export class SlackPlatform implements ChatPlatform {
     };
     app.event('app_mention', onEvent);
     app.event('message', onEvent);
+    registerSlackCommands(app, { bridge: this.options.bridge, threadChannel: this, describeStatus: this.options.describeStatus, logger: this.#logger });
     app.error((error) => {
       this.#logger.warn('bolt listener error', { error });
       return Promise.resolve();

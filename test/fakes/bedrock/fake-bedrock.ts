@@ -18,6 +18,7 @@ import type {
   StreamExceptionType,
 } from './types.js';
 import { isRecord, validateConverse } from './validate.js';
+import { validateCachePoints, validateGuardrail } from './validate-request.js';
 import { converseBody, HTTP_EQUIVALENT, sendError, writeStream } from './wire.js';
 
 const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
@@ -27,6 +28,8 @@ export class FakeBedrockServer implements FakeBedrock {
   readonly requests: RecordedBedrockRequest[] = [];
   #server: SniffingServer | undefined;
   readonly #faults: Fault[] = [];
+  /** Throttles left per model id, apart from the shared fault queue. */
+  readonly #modelThrottles = new Map<string, number>();
   readonly #holds: HoldGate[] = [];
   readonly #watchers = new Set<() => void>();
   readonly #closing = new AbortController();
@@ -88,6 +91,7 @@ export class FakeBedrockServer implements FakeBedrock {
 
   async #answer(exchange: Exchange, request: RecordedBedrockRequest, startedAt: number): Promise<void> {
     const gate = this.#holds.find((g) => g.claim());
+    if (this.#takeModelThrottle(request.modelId)) return sendError(exchange, THROTTLE.status, THROTTLE.type, THROTTLE.message ?? '');
     const fault = this.#faults.shift();
     const holdsMidStream = request.operation === 'converseStream' && gate?.afterChunks !== undefined;
     if (gate && !holdsMidStream) await this.#waitAt(gate);
@@ -96,11 +100,11 @@ export class FakeBedrockServer implements FakeBedrock {
     }
     const invalid = this.#models && !this.#models.includes(request.modelId)
       ? `The provided model identifier is invalid: ${request.modelId}.`
-      : validateConverse(request.body);
+      : (validateConverse(request.body) ?? validateGuardrail(request.body, request.operation) ?? validateCachePoints(request.body, request.modelId));
     if (invalid !== undefined) return sendError(exchange, 400, 'ValidationException', invalid);
     // A guardrail stops the input before any model runs, so the responder is not consulted.
     const reply: FakeReply = fault?.kind === 'guardrail' ? { text: fault.text, stopReason: 'guardrail_intervened' } : await this.#respond(request);
-    const plan = planReply(reply, request.body, this.#context);
+    const plan = planReply(reply, request.body, request.modelId, this.#context);
     if (request.operation === 'converse') return this.#answerConverse(exchange, plan, fault, startedAt);
     const hold = holdsMidStream && gate ? { afterChunks: gate.afterChunks ?? 0, wait: () => this.#waitAt(gate) } : undefined;
     const streamFault = fault?.kind === 'streamException' || fault?.kind === 'cut' ? fault : undefined;
@@ -151,6 +155,17 @@ export class FakeBedrockServer implements FakeBedrock {
 
   throttleNext(n = 1): void {
     this.#enqueue(n, { kind: 'http', fault: THROTTLE });
+  }
+
+  throttleModel(modelId: string, count = Number.POSITIVE_INFINITY): void {
+    this.#modelThrottles.set(modelId, count);
+  }
+
+  #takeModelThrottle(modelId: string): boolean {
+    const left = this.#modelThrottles.get(modelId) ?? 0;
+    if (left <= 0) return false;
+    this.#modelThrottles.set(modelId, left - 1);
+    return true;
   }
 
   failNext(n: number, fault: HttpFault): void {

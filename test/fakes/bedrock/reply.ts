@@ -1,7 +1,9 @@
 // What the fake says: the deterministic default responder, and turning any FakeReply into the
 // blocks, deltas and token counts both operations send.
+import { createHash, type Hash } from 'node:crypto';
 import type { ConverseBody, FakeReply, FakeUsage, RecordedBedrockRequest } from './types.js';
 import { isRecord, listedTools } from './validate.js';
+import { guardedText, isCachePoint } from './validate-request.js';
 import type { Block, Message } from './validate.js';
 
 /**
@@ -21,7 +23,9 @@ export class FakeBedrockError extends Error {
 
 /**
  * Answers the last user message: a toolResult gives `Tool result: <JSON of its content>`,
- * `[tool:NAME]` in the text calls NAME with `{}`, anything else gets `Echo: <text>`.
+ * `[tool:NAME]` in the text calls NAME with `{}`, anything else gets `Echo: <text>`, where the
+ * text includes guardContent text, followed by what files came with it, so tests can assert on
+ * them: `Echo: look [images: 2 png, jpeg] [documents: report.pdf]`.
  */
 export function defaultResponder(request: RecordedBedrockRequest): FakeReply {
   const messages = request.body.messages as Message[];
@@ -31,7 +35,7 @@ export function defaultResponder(request: RecordedBedrockRequest): FakeReply {
   if (results.length > 0) {
     return { text: results.map((r) => `Tool result: ${JSON.stringify(r.content)}`).join('\n') };
   }
-  const text = content.flatMap((b) => (typeof b.text === 'string' ? [b.text] : [])).join('\n');
+  const text = content.flatMap((b) => (typeof b.text === 'string' ? [b.text] : (guardedText(b) ?? []))).join('\n');
   const name = /\[tool:([^\]\s]+)\]/.exec(text)?.[1];
   if (name !== undefined) {
     if (!listedTools(request.body).includes(name)) {
@@ -43,7 +47,13 @@ export function defaultResponder(request: RecordedBedrockRequest): FakeReply {
     }
     return { toolUse: { name, input: {} } };
   }
-  return { text: `Echo: ${text}` };
+  return { text: `Echo: ${text}${describeFiles(content)}` };
+}
+
+function describeFiles(content: Block[]): string {
+  const images = content.flatMap((b) => (isRecord(b.image) ? [String(b.image.format)] : []));
+  const documents = content.flatMap((b) => (isRecord(b.document) ? [`${String(b.document.name)}.${String(b.document.format)}`] : []));
+  return (images.length > 0 ? ` [images: ${images.length} ${images.join(', ')}]` : '') + (documents.length > 0 ? ` [documents: ${documents.join(', ')}]` : '');
 }
 
 export interface PlannedToolUse {
@@ -70,21 +80,13 @@ function cut(text: string): string[] {
 
 const tokens = (chars: number): number => Math.ceil(chars / 4);
 
-function hasCachePoint(body: ConverseBody): boolean {
-  const blocks: unknown[] = [];
-  if (Array.isArray(body.system)) blocks.push(...(body.system as unknown[]));
-  if (isRecord(body.toolConfig) && Array.isArray(body.toolConfig.tools)) blocks.push(...(body.toolConfig.tools as unknown[]));
-  for (const m of (body.messages ?? []) as Message[]) blocks.push(...m.content);
-  return blocks.some((b) => isRecord(b) && 'cachePoint' in b);
-}
-
 export interface ReplyContext {
-  /** Prefixes already written to the prompt cache, keyed by the JSON of system + toolConfig. */
+  /** Prompt prefixes already written to the cache: hashes of model id plus every block before a cache point. */
   cache: Set<string>;
   nextToolUseId: () => string;
 }
 
-export function planReply(reply: FakeReply, body: ConverseBody, context: ReplyContext): PlannedReply {
+export function planReply(reply: FakeReply, body: ConverseBody, modelId: string, context: ReplyContext): PlannedReply {
   const toolUse = reply.toolUse
     ? {
         toolUseId: reply.toolUse.toolUseId ?? context.nextToolUseId(),
@@ -101,24 +103,53 @@ export function planReply(reply: FakeReply, body: ConverseBody, context: ReplyCo
     textChunks,
     toolUse,
     stopReason: reply.stopReason ?? (toolUse ? 'tool_use' : 'end_turn'),
-    usage: countUsage(body, outputChars, reply.usage ?? {}, context.cache),
+    usage: countUsage(body, modelId, outputChars, reply.usage ?? {}, context.cache),
   };
 }
 
 // Bedrock counts cached prefix tokens apart from inputTokens, and totalTokens includes them.
-function countUsage(body: ConverseBody, outputChars: number, override: Partial<FakeUsage>, cache: Set<string>): PlannedReply['usage'] {
+function countUsage(body: ConverseBody, modelId: string, outputChars: number, override: Partial<FakeUsage>, cache: Set<string>): PlannedReply['usage'] {
   const all = tokens(JSON.stringify([body.system, body.messages, body.toolConfig]).length);
+  const cached = cachePrefix(body, modelId, cache);
   const cacheUsage: Partial<FakeUsage> = {};
-  let cached = 0;
-  if (hasCachePoint(body)) {
-    const key = JSON.stringify([body.system, body.toolConfig]);
-    cached = tokens(key.length);
-    if (cache.has(key)) cacheUsage.cacheReadInputTokens = cached;
-    else cacheUsage.cacheWriteInputTokens = cached;
-    cache.add(key);
-  }
-  const usage = { ...cacheUsage, inputTokens: Math.max(1, all - cached), outputTokens: tokens(outputChars), ...override };
+  if (cached.read > 0) cacheUsage.cacheReadInputTokens = cached.read;
+  if (cached.written > 0) cacheUsage.cacheWriteInputTokens = cached.written;
+  const usage = { ...cacheUsage, inputTokens: Math.max(1, all - cached.read - cached.written), outputTokens: tokens(outputChars), ...override };
   const total =
     usage.inputTokens + usage.outputTokens + (usage.cacheReadInputTokens ?? 0) + (usage.cacheWriteInputTokens ?? 0);
   return { ...usage, totalTokens: override.totalTokens ?? total };
+}
+
+/**
+ * The prompt cache as Bedrock keeps it, per model: each cache point writes the prefix before it
+ * (in the order tools, system, messages); a request reads the longest prefix an earlier request
+ * wrote, found at any block boundary up to its last cache point (Claude looks back for a hit),
+ * and writes the rest. Models' minimum prefix sizes are not modelled: any cache point caches.
+ */
+function cachePrefix(body: ConverseBody, modelId: string, cache: Set<string>): { read: number; written: number } {
+  const segments: { block: unknown; cachePoint: boolean }[] = [];
+  const tools = isRecord(body.toolConfig) && Array.isArray(body.toolConfig.tools) ? (body.toolConfig.tools as unknown[]) : [];
+  for (const block of tools) segments.push({ block: ['tools', block], cachePoint: isCachePoint(block) });
+  for (const block of Array.isArray(body.system) ? (body.system as unknown[]) : []) segments.push({ block: ['system', block], cachePoint: isCachePoint(block) });
+  for (const [i, m] of ((body.messages ?? []) as Message[]).entries()) {
+    for (const block of m.content) segments.push({ block: [i, m.role, block], cachePoint: isCachePoint(block) });
+  }
+  const last = segments.findLastIndex((s) => s.cachePoint);
+  if (last < 0) return { read: 0, written: 0 };
+  const hash: Hash = createHash('sha256').update(modelId);
+  let chars = 0;
+  let read = 0;
+  const points: string[] = [];
+  for (const segment of segments.slice(0, last + 1)) {
+    if (segment.cachePoint) {
+      points.push(hash.copy().digest('hex'));
+      continue;
+    }
+    const json = JSON.stringify(segment.block);
+    chars += json.length;
+    hash.update(json);
+    if (cache.has(hash.copy().digest('hex'))) read = chars;
+  }
+  for (const key of points) cache.add(key);
+  return { read: tokens(read), written: tokens(chars) - tokens(read) };
 }

@@ -20,6 +20,7 @@ export interface ConverseBody {
   messages?: unknown;
   system?: unknown;
   toolConfig?: unknown;
+  guardrailConfig?: unknown;
   [key: string]: unknown;
 }
 
@@ -116,6 +117,12 @@ export interface FakeBedrock {
   setLatency(latency: Partial<FakeLatency>): void;
   /** The next n requests get 429 ThrottlingException (which the SDK retries). */
   throttleNext(n?: number): void;
+  /**
+   * The next `count` requests for this model id (all of them by default; 0 stops it) get 429
+   * ThrottlingException, whatever the shared fault queue holds, which they leave untouched: the
+   * way to have a primary model throttled for good while a fallback model answers.
+   */
+  throttleModel(modelId: string, count?: number): void;
   /** The next n requests get this HTTP status and `x-amzn-errortype`. */
   failNext(n: number, fault: HttpFault): void;
   /**

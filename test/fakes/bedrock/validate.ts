@@ -12,6 +12,14 @@ const MAX_DOCUMENTS = 5;
 const MAX_IMAGE_BYTES = 3.75 * 1024 * 1024;
 const MAX_DOCUMENT_BYTES = 4.5 * 1024 * 1024;
 const DOCUMENT_NAME = /^[A-Za-z0-9\s\-()[\]]+$/;
+const MAX_DOCUMENT_NAME = 200;
+// The signatures Claude checks an image's bytes against before it accepts the declared format.
+const IMAGE_MAGIC: Record<string, (b: Buffer) => boolean> = {
+  png: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  jpeg: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  gif: (b) => /^GIF8[79]a/.test(b.subarray(0, 6).toString('latin1')),
+  webp: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+};
 
 export type Block = Record<string, unknown>;
 export interface Message {
@@ -26,6 +34,10 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 interface Tally {
   images: number;
   documents: number;
+  /** Document names seen so far: Converse wants them unique within a request. */
+  names: Set<string>;
+  /** The first image whose bytes are not its format: reported after the count limits. */
+  mismatch?: string;
 }
 
 /** Returns the ValidationException message for the first problem found, or undefined. */
@@ -34,7 +46,7 @@ export function validateConverse(body: ConverseBody): string | undefined {
   if (!Array.isArray(messages) || messages.length === 0) {
     return 'The messages field is required and must contain at least one message. Add a user message and try again.';
   }
-  const tally: Tally = { images: 0, documents: 0 };
+  const tally: Tally = { images: 0, documents: 0, names: new Set() };
   let usesTools = false;
   for (const [i, message] of messages.entries()) {
     const problem = checkMessage(message, i, messages[i - 1], tally);
@@ -47,6 +59,7 @@ export function validateConverse(body: ConverseBody): string | undefined {
   if (tally.documents > MAX_DOCUMENTS) {
     return `Too many documents: ${tally.documents} were provided, the maximum is ${MAX_DOCUMENTS} per request.`;
   }
+  if (tally.mismatch !== undefined) return tally.mismatch;
   if (usesTools && !isRecord(body.toolConfig)) {
     return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';
   }
@@ -71,7 +84,19 @@ function checkMessage(message: unknown, i: number, previous: unknown, tally: Tal
     const problem = checkBlock(block, `messages.${i}.content.${j}`, tally);
     if (problem !== undefined) return problem;
   }
-  return checkToolResults(content as Block[], i, previous);
+  return checkMedia(content as Block[], i, message.role) ?? checkToolResults(content as Block[], i, previous);
+}
+
+// The Message rules: files only from the user, and a document always beside a text block.
+function checkMedia(content: Block[], i: number, role: string): string | undefined {
+  const hasDocument = content.some((b) => 'document' in b);
+  if (role !== 'user' && (hasDocument || content.some((b) => 'image' in b))) {
+    return `The content at messages.${i} has an image or document, which only a user message may include.`;
+  }
+  if (hasDocument && !content.some((b) => typeof b.text === 'string')) {
+    return `The content at messages.${i} includes a document, so it must also include a text block. Add a text ContentBlock and try again.`;
+  }
+  return undefined;
 }
 
 function checkBlock(block: unknown, at: string, tally: Tally): string | undefined {
@@ -81,13 +106,20 @@ function checkBlock(block: unknown, at: string, tally: Tally): string | undefine
       return `The text field in the ContentBlock object at ${at} is blank. Add text to the text field, and try again.`;
     }
   }
+  if ('guardContent' in block) {
+    const guard = block.guardContent;
+    const text = isRecord(guard) && isRecord(guard.text) ? guard.text.text : undefined;
+    if (!isRecord(guard) || (!isRecord(guard.image) && (typeof text !== 'string' || text.trim() === ''))) {
+      return `The guardContent at ${at} must hold non-blank text or an image.`;
+    }
+  }
   if ('image' in block) {
     tally.images += 1;
-    return checkImage(block.image, `${at}.image`);
+    return checkImage(block.image, `${at}.image`, tally);
   }
   if ('document' in block) {
     tally.documents += 1;
-    return checkDocument(block.document, `${at}.document`);
+    return checkDocument(block.document, `${at}.document`, tally.names);
   }
   if (isRecord(block.toolResult) && Array.isArray(block.toolResult.content)) {
     for (const [k, inner] of block.toolResult.content.entries()) {
@@ -98,21 +130,28 @@ function checkBlock(block: unknown, at: string, tally: Tally): string | undefine
   return undefined;
 }
 
-function checkImage(image: unknown, at: string): string | undefined {
+function checkImage(image: unknown, at: string, tally: Tally): string | undefined {
   if (!isRecord(image) || typeof image.format !== 'string' || !IMAGE_FORMATS.has(image.format)) {
     return `The format field at ${at} must be one of png, jpeg, gif, webp.`;
   }
-  return checkSource(image.source, at, MAX_IMAGE_BYTES, 'image');
+  const problem = checkSource(image.source, at, MAX_IMAGE_BYTES, 'image');
+  if (problem !== undefined || !isRecord(image.source) || typeof image.source.bytes !== 'string') return problem;
+  if (!IMAGE_MAGIC[image.format]?.(Buffer.from(image.source.bytes.slice(0, 24), 'base64'))) {
+    tally.mismatch ??= `The image at ${at}.source.bytes does not match the provided format ${image.format}.`;
+  }
+  return undefined;
 }
 
-function checkDocument(document: unknown, at: string): string | undefined {
+function checkDocument(document: unknown, at: string, names: Set<string>): string | undefined {
   if (!isRecord(document) || typeof document.format !== 'string' || !DOCUMENT_FORMATS.has(document.format)) {
     return `The format field at ${at} must be one of ${[...DOCUMENT_FORMATS].join(', ')}.`;
   }
   const { name } = document;
-  if (typeof name !== 'string' || !DOCUMENT_NAME.test(name) || /\s{2,}/.test(name)) {
+  if (typeof name !== 'string' || name.length > MAX_DOCUMENT_NAME || !DOCUMENT_NAME.test(name) || /\s{2,}/.test(name)) {
     return `The document file name at ${at}.name can only contain alphanumeric characters, whitespace characters, hyphens, parentheses, and square brackets. The name can't contain more than one consecutive whitespace character.`;
   }
+  if (names.has(name)) return `The document name at ${at}.name ("${name}") is used by another document in this request. Document names must be unique.`;
+  names.add(name);
   return checkSource(document.source, at, MAX_DOCUMENT_BYTES, 'document');
 }
 

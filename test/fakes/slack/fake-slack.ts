@@ -4,6 +4,7 @@ import { chatMethods } from './chat-methods.js';
 import { conversationMethods } from './conversation-methods.js';
 import { eventCallback, eventsApiEnvelope, mentions, messageEvent, richTextBlocks, slackId, slashCommandEnvelope } from './events.js';
 import type { SlashCommand } from './events.js';
+import { FileHost, type FileSpec, type SlackFile } from './file-host.js';
 import { SocketModeServer } from './socket-mode.js';
 import { SlackStore } from './store.js';
 import type { AckRecord, ApiCall, ChannelType, ConnectionInfo, Delivery, DisconnectReason, Envelope } from './types.js';
@@ -65,6 +66,7 @@ export class FakeSlack {
   readonly store: SlackStore;
   readonly socket: SocketModeServer;
   readonly web: WebApi;
+  readonly files: FileHost;
   readonly #settings: FakeSlackSettings;
   readonly #baseUrl: string;
   readonly #events = new Map<string, { payload: Record<string, unknown>; attempts: number }>();
@@ -79,6 +81,7 @@ export class FakeSlack {
     this.ids = settings.ids;
     this.tokens = { bot: settings.botToken, app: settings.appToken };
     this.store = new SlackStore(settings.ids);
+    this.files = new FileHost(baseUrl, settings.ids.teamId, () => this.tokens.bot);
     this.socket = new SocketModeServer({
       appId: settings.ids.appId,
       serverPingIntervalMs: settings.serverPingIntervalMs,
@@ -97,6 +100,11 @@ export class FakeSlack {
   }
 
   // --- Web API -------------------------------------------------------------------------------
+
+  /** A file a user uploads; pass the returned object in `postUserMessage({ files })`. */
+  uploadFile(spec: FileSpec): SlackFile {
+    return this.files.add(spec);
+  }
 
   get calls(): readonly ApiCall[] {
     return this.web.calls;

@@ -5,6 +5,7 @@ import { FakeSlack } from './fake-slack.js';
 import type { SlackObserver } from './types.js';
 
 export { FakeSlack } from './fake-slack.js';
+export type { FileDownload, FileSpec, SlackFile } from './file-host.js';
 export type { PostedUserMessage, SendEventOptions, UserMessage } from './fake-slack.js';
 export type {
   AckRecord,
@@ -73,6 +74,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
   server.on('request', (req, res) => {
+    if (fake.files.serve(req, res)) return;
     fake.web.handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500);
       res.end();
