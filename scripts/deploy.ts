@@ -1,28 +1,32 @@
-// npm run deploy: build and push the ARM64 image, bump IMAGE_VERSION on the runtime, roll the
-// session onto it (see lib/rollout.ts), and remember the new version and session in
+// npm run deploy: build and push the ARM64 image, bump IMAGE_VERSION on the runtime, rotate the
+// session onto it without a gap (see lib/rollout.ts), and remember the new version and session in
 // infra/deploy-state.json so a later `cdk deploy` keeps them.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { currentSessionId, makeClients, resolveRuntime } from './lib/aws.js';
+import { currentSessionId, makeClients, resolveRuntime, resolveTableName } from './lib/aws.js';
 import { CliError, parseFlags, runCli } from './lib/cli.js';
 import type { ExplainContext } from './lib/cli.js';
 import { buildWithCodeBuild, buildWithDocker, chooseBuilder, dockerBuildxAvailable, runCommand } from './lib/image.js';
 import { loadOptions, REPO_ROOT } from './lib/options.js';
-import { rollOut } from './lib/rollout.js';
+import { rollOut, rollOutWithRotation } from './lib/rollout.js';
 
 const USAGE = `npm run deploy -- [flags]
   --builder docker|codebuild|skip   default: docker if buildx and a daemon are here, else codebuild
   --image-version V                 default: v<UTC time>-<git short sha>
   --image-only                      build and push only (first deploy, before the runtime exists)
-  plus --runtime-arn, --qualifier, --session-id, --function-name, --region, --outputs-file, --state-file
-Env: AGENTCORE_RUNTIME_ARN, AGENTCORE_QUALIFIER, KEEPALIVE_FUNCTION_NAME, ECR_REPOSITORY_URI, IMAGE_TAG,
+  --strategy rotate|restart         rotate (default): a successor takes over from the running session
+                                    without a gap; restart: start a new session, stop the old one
+  plus --runtime-arn, --qualifier, --session-id, --function-name, --table-name, --region, --outputs-file, --state-file
+Env: AGENTCORE_RUNTIME_ARN, AGENTCORE_QUALIFIER, KEEPALIVE_FUNCTION_NAME, ROTATION_TABLE_NAME, ECR_REPOSITORY_URI, IMAGE_TAG,
      CODEBUILD_PROJECT_NAME, SOURCE_BUCKET_NAME, DEPLOY_POLL_INTERVAL_MS, DEPLOY_TIMEOUT_MS (see docs/deploy.md)`;
 
 const context: { -readonly [K in keyof ExplainContext]: ExplainContext[K] } = {};
 const log = (line: string): void => console.log(`deploy: ${line}`);
 
 await runCli(async () => {
-  const flags = parseFlags(process.argv.slice(2), { builder: { type: 'string' }, 'image-version': { type: 'string' }, 'image-only': { type: 'boolean' } });
+  const flags = parseFlags(process.argv.slice(2), {
+    builder: { type: 'string' }, 'image-version': { type: 'string' }, 'image-only': { type: 'boolean' }, strategy: { type: 'string' },
+  });
   if (flags.help === true) return void console.log(USAGE);
   const env = process.env;
   const options = loadOptions(flags, env);
@@ -33,9 +37,18 @@ await runCli(async () => {
   if (!/^[\w][\w.-]{0,127}$/.test(imageVersion)) throw new CliError(`--image-version "${imageVersion}" is not a valid image tag`);
   const pollMs = Number(env.DEPLOY_POLL_INTERVAL_MS ?? 5000);
   const imageOnly = flags['image-only'] === true;
-  // Found before the (slow) build, so a wrong runtime fails in seconds.
+  const strategy = flags.strategy ?? 'rotate';
+  if (strategy !== 'rotate' && strategy !== 'restart') throw new CliError(`--strategy must be rotate or restart, got "${String(strategy)}"`);
+  // Found before the (slow) build, so a wrong runtime or a missing rotation table fails in seconds.
   const runtime = imageOnly ? undefined : await resolveRuntime(options, clients.control);
-  const oldSessionId = imageOnly ? undefined : await currentSessionId(options, clients.lambda).catch((error: unknown) => {
+  const tableName = imageOnly || strategy !== 'rotate' ? undefined : await resolveTableName(options, clients.lambda);
+  if (runtime !== undefined && strategy === 'rotate' && tableName === undefined) {
+    throw new CliError(
+      'No rotation table known (RotationTableName output, ROTATION_TABLE_NAME or --table-name). Deploy the stack first ' +
+        '(npm run cdk:deploy creates it), or pass --strategy restart for the stop-and-start roll.',
+    );
+  }
+  const oldSessionId = imageOnly || strategy === 'rotate' ? undefined : await currentSessionId(options, clients).catch((error: unknown) => {
     if (error instanceof CliError) return undefined; // no session to replace yet
     throw error;
   });
@@ -51,8 +64,10 @@ await runCli(async () => {
     return log(`pushed image ${imageVersion}; now deploy the runtime: npm run cdk:deploy`);
   }
 
-  const result = await rollOut(clients, { ...runtime, qualifier: options.qualifier, imageVersion, oldSessionId, functionName: options.functionName },
-    { pollMs, timeoutMs: Number(env.DEPLOY_TIMEOUT_MS ?? 900_000), log });
+  const rolloutOptions = { pollMs, timeoutMs: Number(env.DEPLOY_TIMEOUT_MS ?? 900_000), log };
+  const result = tableName === undefined
+    ? await rollOut(clients, { ...runtime, qualifier: options.qualifier, imageVersion, oldSessionId, functionName: options.functionName }, rolloutOptions)
+    : await rollOutWithRotation(clients, { ...runtime, qualifier: options.qualifier, imageVersion, tableName, functionName: options.functionName }, rolloutOptions);
   writeState(options.stateFile, { imageVersion, sessionId: result.sessionId });
   log(`done: image ${imageVersion}, runtime version ${result.version}, session ${result.sessionId}`);
 }, () => context);

@@ -17,7 +17,7 @@ await runCli(async () => {
   context.runtime = options.runtimeArn ?? options.runtimeId;
   const clients = makeClients(options.region);
   const runtime = await resolveRuntime(options, clients.control);
-  const sessionId = await currentSessionId(options, clients.lambda);
+  const sessionId = await currentSessionId(options, clients);
   await clients.data.send(new StopRuntimeSessionCommand({
     agentRuntimeArn: runtime.runtimeArn,
     qualifier: options.qualifier,

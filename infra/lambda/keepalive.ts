@@ -1,7 +1,14 @@
-// The keepalive Lambda: one `keepalive` invocation on the runtime's named endpoint under the
-// current session id. It throws on any failure so Lambda's Errors metric (and the alarm on it)
-// sees a bot that did not answer or answered anything but "running".
+// The keepalive Lambda. With ROTATION_TABLE_NAME (what the stack sets) each run is the rotation
+// controller (rotation.ts): it keeps the current session alive and replaces it before AgentCore's
+// maximum lifetime or when a deploy asks. Without it, the plain path: one `keepalive` invocation on
+// the runtime's named endpoint under SESSION_ID. Both throw on failure so Lambda's Errors metric
+// (and the alarm on it) sees a bot that did not answer or a rotation that needs attention.
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { rotationConfigFromEnv, runRotation } from './rotation.js';
+import type { RunReport } from './rotation.js';
+import { DynamoStateStore } from './rotation-state.js';
 import { assertRunning, invokeAction } from './runtime-client.js';
 import type { BotAnswer, DataPlaneClient, RuntimeTarget } from './runtime-client.js';
 import { assertSessionId } from './session-id.js';
@@ -23,8 +30,8 @@ export class KeepaliveConfigError extends Error {
 }
 
 /**
- * Where the session to keep alive comes from. For now the SESSION_ID variable that
- * `npm run deploy` rewrites; session rotation will move it to a state store behind this seam.
+ * The plain path's session: the SESSION_ID variable. With rotation the current session lives in
+ * the rotation table instead, and SESSION_ID only seeds it on the very first run.
  */
 export function currentSessionId(env: Env): Promise<string> {
   const sessionId = env.SESSION_ID ?? '';
@@ -53,10 +60,26 @@ export async function runKeepalive(deps: KeepaliveDeps): Promise<BotAnswer> {
   }
 }
 
-// Created once per Lambda container. The timeout is under the function's 2 minutes, so a
-// hung cold start is reported as an error by us rather than as a bare Lambda timeout.
+// Created once per Lambda container. A call to a fresh session waits for a cold microVM; 100 s
+// reports a hung one as our error rather than as a bare Lambda timeout.
 const client = new BedrockAgentCoreClient({ requestHandler: { requestTimeout: 100_000 } });
+let table: DynamoDBClient | undefined;
 
-export async function handler(): Promise<BotAnswer> {
-  return runKeepalive({ client, env: process.env, log: (entry) => console.log(JSON.stringify(entry)) });
+/** Stops starting new waits this long before the Lambda timeout, so the run ends on its own terms. */
+const DEADLINE_MARGIN_MS = 30_000;
+
+export async function handler(_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<BotAnswer | RunReport> {
+  const env = process.env;
+  const log = (entry: Record<string, unknown>): void => console.log(JSON.stringify(entry));
+  const tableName = env.ROTATION_TABLE_NAME;
+  if (tableName === undefined || tableName === '') return runKeepalive({ client, env, log });
+  table ??= new DynamoDBClient({});
+  const remaining = context?.getRemainingTimeInMillis();
+  return runRotation({
+    client,
+    store: new DynamoStateStore(table, tableName),
+    config: rotationConfigFromEnv(env),
+    log,
+    ...(remaining === undefined ? {} : { deadline: Date.now() + remaining - DEADLINE_MARGIN_MS }),
+  });
 }

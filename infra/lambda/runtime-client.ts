@@ -1,10 +1,15 @@
 // One InvokeAgentRuntime call with a bot action, and the checks on its answer. Shared by the
 // keepalive Lambda and the operator scripts so both judge "the bot is running" the same way.
-import { InvokeAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore';
+import { InvokeAgentRuntimeCommand, StopRuntimeSessionCommand } from '@aws-sdk/client-bedrock-agentcore';
 import type { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { assertSessionId } from './session-id.js';
 
-export type BotAction = 'keepalive' | 'status';
+/**
+ * keepalive/status report (and activate an idle session); standby/handover/takeover move a session
+ * through a rotation: standby (Slack only, Discord held back), handover (stop taking events, hand
+ * the Discord gateway session over, drain), takeover (resume the handed-over gateway session).
+ */
+export type BotAction = 'keepalive' | 'status' | 'standby' | 'handover' | 'takeover';
 
 /** Which runtime, which endpoint, which session. */
 export interface RuntimeTarget {
@@ -34,7 +39,10 @@ export class RuntimeAnswerError extends Error {
   }
 }
 
-export async function invokeAction(client: DataPlaneClient, target: RuntimeTarget, action: BotAction): Promise<BotAnswer> {
+/** `fields` go into the payload next to `action` (takeover's `handover`). */
+export async function invokeAction(
+  client: DataPlaneClient, target: RuntimeTarget, action: BotAction, fields: Readonly<Record<string, unknown>> = {},
+): Promise<BotAnswer> {
   assertSessionId(target.sessionId, 'runtime session id');
   const response = await client.send(new InvokeAgentRuntimeCommand({
     agentRuntimeArn: target.runtimeArn,
@@ -42,13 +50,32 @@ export async function invokeAction(client: DataPlaneClient, target: RuntimeTarge
     runtimeSessionId: target.sessionId,
     contentType: 'application/json',
     accept: 'application/json',
-    payload: new TextEncoder().encode(JSON.stringify({ action })),
+    payload: new TextEncoder().encode(JSON.stringify({ action, ...fields })),
   }));
   const body = response.response === undefined ? '' : await response.response.transformToString();
   if (response.statusCode !== undefined && response.statusCode >= 400) {
     throw new RuntimeAnswerError(`the bot answered ${action} with HTTP ${response.statusCode}: ${body.slice(0, 300)}`, body);
   }
   return parseAnswer(action, body);
+}
+
+/**
+ * StopRuntimeSession. 'not_running' when AgentCore has no such session (already ended by idleness,
+ * its maximum lifetime or an earlier stop): for a caller that wants it gone, that is success too.
+ */
+export async function stopSession(client: DataPlaneClient, target: RuntimeTarget): Promise<'stopped' | 'not_running'> {
+  assertSessionId(target.sessionId, 'runtime session id');
+  try {
+    await client.send(new StopRuntimeSessionCommand({
+      agentRuntimeArn: target.runtimeArn,
+      qualifier: target.qualifier,
+      runtimeSessionId: target.sessionId,
+    }));
+    return 'stopped';
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') return 'not_running';
+    throw error;
+  }
 }
 
 export function parseAnswer(action: BotAction, body: string): BotAnswer {

@@ -7,6 +7,7 @@ import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { KEEPALIVE_TIMEOUT_SECONDS } from './config.js';
 import type { StackConfig } from './config.js';
 import { asInterface } from './cdk-types.js';
 import { ImageBuild } from './image-build.js';
@@ -55,6 +56,9 @@ export class BridgeStack extends Stack {
         BRIDGE_SECRET_ID: secret.secretArn,
         BEDROCK_MODEL_ID: config.modelId,
         LOG_LEVEL: config.logLevel,
+        // A fresh session connects nothing until an invocation gives it its role (active, or
+        // standby during a rotation): a session started by a stray call never doubles a listener.
+        CONNECT_ON: 'invocation',
       },
     });
     // The image URI is a token until deploy; the L2 says so on every synth.
@@ -77,6 +81,10 @@ export class BridgeStack extends Stack {
       qualifier: config.endpointName,
       sessionId: config.sessionId,
       everyMinutes: config.keepaliveMinutes,
+      maxLifetimeSeconds: config.maxLifetimeSeconds,
+      rotateBeforeSeconds: config.rotateBeforeSeconds,
+      timeoutSeconds: KEEPALIVE_TIMEOUT_SECONDS,
+      reserveConcurrency: config.reserveConcurrency,
     });
     return {
       RuntimeArn: runtime.agentRuntimeArn,
@@ -85,6 +93,7 @@ export class BridgeStack extends Stack {
       KeepaliveFunctionName: keepalive.function.functionName,
       SessionId: config.sessionId,
       KeepaliveAlarmName: keepalive.alarm.alarmName,
+      RotationTableName: keepalive.table.tableName,
     };
   }
 }

@@ -37,6 +37,10 @@ export interface StackConfig {
   readonly network: NetworkChoice;
   readonly sessionId: string;
   readonly keepaliveMinutes: number;
+  /** Rotate a session this long before maxLifetimeSeconds (session rotation). */
+  readonly rotateBeforeSeconds: number;
+  /** Reserved concurrency 1 on the keepalive (a second guard against overlapping rotations). */
+  readonly reserveConcurrency: boolean;
   /**
    * False for the very first deploy: AgentCore refuses a runtime whose image is not in ECR yet,
    * so the repository and builder are deployed first, the image pushed, then the runtime.
@@ -66,7 +70,11 @@ export const DEFAULTS = {
   // A fixed first session id keeps `cdk deploy` reproducible; `npm run deploy` rolls it.
   sessionId: 'agentcore-chat-bridge-session-initial-0000000001',
   keepaliveMinutes: 5,
+  rotateBeforeSeconds: 900,
 } as const;
+
+/** The keepalive Lambda's timeout: one rotation (cold successor, standby, handover, takeover, drain wait) fits. */
+export const KEEPALIVE_TIMEOUT_SECONDS = 360;
 
 const NAME_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/;
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
@@ -111,6 +119,19 @@ export function parseStackConfig(read: ContextReader): StackConfig {
     problems.push(`keepaliveMinutes=${keepaliveMinutes} must be a whole number of minutes, at least 1 and shorter than the idle timeout`);
   }
 
+  // A rotation must finish before the session's end: the first run past the margin may come one
+  // schedule period late and may take the whole Lambda timeout.
+  const rotationFloor = keepaliveMinutes * 60 + KEEPALIVE_TIMEOUT_SECONDS + 60;
+  const rotateBeforeSeconds = Number(text('rotateBeforeSeconds', String(Math.max(DEFAULTS.rotateBeforeSeconds, rotationFloor))));
+  if (!Number.isInteger(rotateBeforeSeconds) || rotateBeforeSeconds < rotationFloor) {
+    problems.push(
+      `rotateBeforeSeconds=${rotateBeforeSeconds} must be a whole number of seconds, at least ${rotationFloor} ` +
+        `(keepaliveMinutes*60 + the keepalive's ${KEEPALIVE_TIMEOUT_SECONDS} s timeout + 60), so a rotation ends before the maximum lifetime`,
+    );
+  } else if (rotateBeforeSeconds >= maxLifetimeSeconds) {
+    problems.push(`rotateBeforeSeconds=${rotateBeforeSeconds} must be less than maxLifetimeSeconds=${maxLifetimeSeconds} (raise maxLifetimeSeconds; 28800 for an always-on bot)`);
+  }
+
   const existingSecretName = text('existingSecretName', '');
   const network = parseNetwork(text('network', 'public'), list, flag, problems);
   const config: StackConfig = {
@@ -130,6 +151,8 @@ export function parseStackConfig(read: ContextReader): StackConfig {
     network,
     sessionId,
     keepaliveMinutes,
+    rotateBeforeSeconds,
+    reserveConcurrency: text('reserveConcurrency', 'true').toLowerCase() !== 'false',
     withRuntime: text('runtime', 'true').toLowerCase() !== 'false',
   };
   if (problems.length > 0) throw new StackConfigError(problems);

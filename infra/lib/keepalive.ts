@@ -1,10 +1,14 @@
-// The keepalive: every few minutes one InvokeAgentRuntime on the named endpoint. Each call is real
-// traffic that resets AgentCore's idle timer, and after a recycle (max lifetime, crash) it starts
-// a fresh microVM under the same session id. A failed call throws, so the Errors metric and the
-// alarm below see a bot that is down.
+// The keepalive and session rotation: every few minutes one run of the rotation controller
+// (infra/lambda/rotation.ts). It keeps the current session alive (real traffic that resets
+// AgentCore's idle timer, and after a crash starts a fresh microVM under the same id), replaces the
+// session before AgentCore's maximum lifetime or when a deploy asks, and keeps its state in a
+// DynamoDB table. A failed run throws, so the Errors metric and the alarm below see it.
+// Two guards against overlapping runs: the table's conditional writes (a lease plus a version
+// fence) and reserved concurrency 1.
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -19,6 +23,10 @@ export interface KeepaliveProps {
   readonly qualifier: string;
   readonly sessionId: string;
   readonly everyMinutes: number;
+  readonly maxLifetimeSeconds: number;
+  readonly rotateBeforeSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly reserveConcurrency: boolean;
 }
 
 const ENTRY = fileURLToPath(new URL('../lambda/keepalive.ts', import.meta.url));
@@ -27,21 +35,38 @@ export class Keepalive extends Construct {
   readonly function: NodejsFunction;
   readonly rule: events.Rule;
   readonly alarm: cloudwatch.Alarm;
+  readonly table: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: KeepaliveProps) {
     super(scope, id);
+    // Two small items (the rotation state and a deploy's request); on-demand costs nothing idle.
+    // Its life is the stack's: the runtime and its sessions go with it.
+    this.table = new dynamodb.Table(this, 'RotationState', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.function = new NodejsFunction(this, 'Function', {
       entry: ENTRY,
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      // A call that lands on a recycled session waits for a cold microVM: image pull plus bot start.
-      timeout: Duration.minutes(2),
+      // A rotation: a cold successor microVM (image pull plus bot start), standby polling, handover,
+      // takeover and a wait for the old session to drain.
+      timeout: Duration.seconds(props.timeoutSeconds),
+      // One run at a time; the table's lease and version fence are the first guard.
+      ...(props.reserveConcurrency ? { reservedConcurrentExecutions: 1 } : {}),
       environment: {
         AGENTCORE_RUNTIME_ARN: props.runtimeArn,
         AGENTCORE_QUALIFIER: props.qualifier,
+        // Only the first run's seed: from then on the table holds the current session.
         SESSION_ID: props.sessionId,
+        ROTATION_TABLE_NAME: this.table.tableName,
+        MAX_LIFETIME_SECONDS: String(props.maxLifetimeSeconds),
+        ROTATE_BEFORE_SECONDS: String(props.rotateBeforeSeconds),
+        // Outlives a run killed at its timeout, so a late overlapping run waits instead of acting.
+        LEASE_SECONDS: String(props.timeoutSeconds + 60),
       },
       logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
       bundling: {
@@ -53,13 +78,16 @@ export class Keepalive extends Construct {
         sourceMap: true,
         target: 'node22',
       },
-      description: 'Keeps the AgentCore chat bridge session alive (InvokeAgentRuntime keepalive)',
+      description: 'Keeps the AgentCore chat bridge session alive and rotates it before its maximum lifetime',
     });
     this.function.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['bedrock-agentcore:InvokeAgentRuntime'],
-      // Invoking through a named endpoint is authorised on the runtime and on the endpoint ARN.
+      sid: 'InvokeAndStopSessions',
+      actions: ['bedrock-agentcore:InvokeAgentRuntime', 'bedrock-agentcore:StopRuntimeSession'],
+      // Calls through a named endpoint are authorised on the runtime and on the endpoint ARN.
       resources: [props.runtimeArn, props.endpointArn],
     }));
+    // Read and compare-and-swap the two items; nothing else (no scans, deletes or updates).
+    this.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:PutItem');
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Invoke the chat bridge keepalive',
       schedule: events.Schedule.rate(Duration.minutes(props.everyMinutes)),

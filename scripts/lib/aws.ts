@@ -4,9 +4,11 @@
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { BedrockAgentCoreControlClient, GetAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore-control';
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoStateStore } from '../../infra/lambda/rotation-state.js';
 import { assertSessionId } from '../../infra/lambda/session-id.js';
 import { CliError } from './cli.js';
 import { parseRuntimeArn } from './options.js';
@@ -19,6 +21,7 @@ export interface Clients {
   readonly codebuild: CodeBuildClient;
   readonly s3: S3Client;
   readonly ecr: ECRClient;
+  readonly dynamodb: DynamoDBClient;
 }
 
 export function makeClients(region: string | undefined): Clients {
@@ -31,6 +34,7 @@ export function makeClients(region: string | undefined): Clients {
     codebuild: new CodeBuildClient(base),
     s3: new S3Client(base),
     ecr: new ECRClient(base),
+    dynamodb: new DynamoDBClient(base),
   };
 }
 
@@ -55,15 +59,28 @@ export async function resolveRuntime(options: OperatorOptions, control: BedrockA
   return { runtimeArn: runtime.agentRuntimeArn, runtimeId: options.runtimeId };
 }
 
+/** The rotation table: a flag, ROTATION_TABLE_NAME or the stack output, else the keepalive function's own variable. */
+export async function resolveTableName(options: OperatorOptions, lambda: LambdaClient): Promise<string | undefined> {
+  if (options.tableName !== undefined) return options.tableName;
+  if (options.functionName === undefined) return undefined;
+  const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: options.functionName }));
+  return config.Environment?.Variables?.ROTATION_TABLE_NAME || undefined;
+}
+
 /**
- * The session the keepalive keeps alive: a flag or SESSION_ID first, then the keepalive
- * function's own SESSION_ID (the truth once `npm run deploy` has rolled it), then the deploy
- * state file and stack outputs. Session rotation will swap this for its state store.
+ * The session the keepalive keeps alive: a flag or SESSION_ID first, then the rotation table's
+ * current session (the truth once a keepalive ran), then the keepalive function's SESSION_ID
+ * (the seed, or the truth without rotation), then the deploy state file and stack outputs.
  */
-export async function currentSessionId(options: OperatorOptions, lambda: LambdaClient): Promise<string> {
+export async function currentSessionId(options: OperatorOptions, clients: Pick<Clients, 'lambda' | 'dynamodb'>): Promise<string> {
   if (options.sessionId !== undefined) return assertSessionId(options.sessionId, '--session-id / SESSION_ID');
+  const tableName = await resolveTableName(options, clients.lambda);
+  if (tableName !== undefined) {
+    const { state } = await new DynamoStateStore(clients.dynamodb, tableName).load();
+    if (state !== undefined) return assertSessionId(state.current.sessionId, `the current session in ${tableName}`);
+  }
   if (options.functionName !== undefined) {
-    const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: options.functionName }));
+    const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: options.functionName }));
     const fromFunction = config.Environment?.Variables?.SESSION_ID;
     if (fromFunction !== undefined) return assertSessionId(fromFunction, `SESSION_ID of ${options.functionName}`);
   }

@@ -23,6 +23,7 @@ export const COMMON_FLAGS = {
   qualifier: { type: 'string' },
   'session-id': { type: 'string' },
   'function-name': { type: 'string' },
+  'table-name': { type: 'string' },
   'outputs-file': { type: 'string' },
   'state-file': { type: 'string' },
   json: { type: 'boolean' },

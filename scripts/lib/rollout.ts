@@ -1,17 +1,22 @@
-// The session roll after a new image is pushed, step by step and in this order:
+// The roll after a new image is pushed, step by step and in this order:
 //   1. UpdateAgentRuntime with the whole current configuration and only IMAGE_VERSION changed
 //      (the API replaces everything: a field not sent back is dropped), then wait for READY;
 //   2. move the named endpoint to the new version (DEFAULT follows by itself);
-//   3. start a session with a fresh id and check it runs the new image version;
-//   4. point the keepalive at the new session;
-//   5. stop the old session, so the old image disconnects from Slack and Discord.
-// A failure before step 4 leaves the old session running and kept alive.
+//   3. (rotate, the default) write a rotation request into the rotation table, start the keepalive
+//      function at once, and wait until its controller reports the request done: a successor on
+//      the new image took over from the old session without a gap (infra/lambda/rotation.ts);
+//   3'. (restart, the old way and the fallback) start a session with a fresh id, check its image,
+//      point the keepalive's SESSION_ID at it, and stop the old session.
+// A failure before the rotation's takeover leaves the old session running and kept alive.
+import { randomUUID } from 'node:crypto';
 import { StopRuntimeSessionCommand } from '@aws-sdk/client-bedrock-agentcore';
 import {
   GetAgentRuntimeCommand, GetAgentRuntimeEndpointCommand, UpdateAgentRuntimeCommand, UpdateAgentRuntimeEndpointCommand,
 } from '@aws-sdk/client-bedrock-agentcore-control';
 import type { GetAgentRuntimeResponse, UpdateAgentRuntimeRequest } from '@aws-sdk/client-bedrock-agentcore-control';
-import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { DynamoStateStore } from '../../infra/lambda/rotation-state.js';
+import type { RotationRequest } from '../../infra/lambda/rotation-state.js';
 import { assertRunning, invokeAction } from '../../infra/lambda/runtime-client.js';
 import { newSessionId } from '../../infra/lambda/session-id.js';
 import type { Clients, RuntimeRef } from './aws.js';
@@ -65,7 +70,72 @@ export async function rollOut(clients: Clients, input: RolloutInput, options: Ro
   return { version, sessionId, ...(stopped === undefined ? {} : { stoppedSessionId: stopped }) };
 }
 
-async function updateRuntime(clients: Clients, input: RolloutInput, options: RolloutOptions): Promise<string> {
+export interface RotationInput extends RuntimeRef {
+  readonly qualifier: string;
+  readonly imageVersion: string;
+  readonly tableName: string;
+  readonly functionName?: string | undefined;
+}
+
+/** Update the runtime, move the endpoint, then rotate onto the new version through the keepalive. */
+export async function rollOutWithRotation(clients: Clients, input: RotationInput, options: RolloutOptions): Promise<RolloutResult> {
+  const version = await updateRuntime(clients, input, options);
+  await moveEndpoint(clients, input, version, options);
+  const done = await requestRotation(clients, { tableName: input.tableName, functionName: input.functionName, imageVersion: input.imageVersion, reason: 'deploy' }, options);
+  return { version, sessionId: done.sessionId };
+}
+
+export interface RotationAsk {
+  readonly tableName: string;
+  readonly functionName?: string | undefined;
+  /** The successor must report this IMAGE_VERSION; absent: any (a plain zero-downtime restart). */
+  readonly imageVersion?: string | undefined;
+  readonly reason: string;
+}
+
+/**
+ * Writes a rotation request where the controller reads it, starts the keepalive function now
+ * (asynchronously: with reserved concurrency 1 a busy function queues it instead of refusing),
+ * and waits for the controller to record the request's outcome.
+ */
+export async function requestRotation(clients: Clients, ask: RotationAsk, options: RolloutOptions): Promise<{ sessionId: string; imageVersion?: string }> {
+  const store = new DynamoStateStore(clients.dynamodb, ask.tableName);
+  const request: RotationRequest = {
+    id: `${ask.reason}-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`,
+    requestedAt: Date.now(),
+    reason: ask.reason,
+    ...(ask.imageVersion === undefined ? {} : { imageVersion: ask.imageVersion }),
+  };
+  await store.saveRequest(request);
+  options.log(`asked for a session rotation (request ${request.id}) in ${ask.tableName}`);
+  if (ask.functionName === undefined) {
+    options.log('no keepalive function known (KEEPALIVE_FUNCTION_NAME): its next scheduled run picks the request up');
+  } else {
+    await clients.lambda.send(new InvokeCommand({
+      FunctionName: ask.functionName,
+      InvocationType: 'Event',
+      Payload: new TextEncoder().encode(JSON.stringify({ source: 'npm run deploy', requestId: request.id })),
+    }));
+    options.log(`started the keepalive ${ask.functionName} to rotate now; waiting for the successor to take over`);
+  }
+  let phase = '';
+  let outcome: { sessionId: string; imageVersion?: string } | undefined;
+  await until(options, `the rotation of request ${request.id} (the keepalive goes on with it; see its logs)`, async () => {
+    const { state } = await store.load();
+    const seen = state?.rotation?.requestId === request.id ? state.rotation.phase : '';
+    if (seen !== '' && seen !== phase) options.log(`rotation: ${seen} (successor ${state?.rotation?.successor ?? '?'})`);
+    phase = seen || phase;
+    const result = state?.lastRequest;
+    if (result?.id !== request.id) return false;
+    if (result.status === 'failed') throw new CliError(`the rotation failed: ${result.error ?? 'no reason recorded'}; the old session keeps running`);
+    outcome = { sessionId: result.sessionId ?? state!.current.sessionId, ...(result.imageVersion === undefined ? {} : { imageVersion: result.imageVersion }) };
+    return true;
+  });
+  options.log(`session ${outcome!.sessionId} took over${outcome!.imageVersion === undefined ? '' : ` on image ${outcome!.imageVersion}`}; the old one drains and is stopped by the keepalive`);
+  return outcome!;
+}
+
+async function updateRuntime(clients: Clients, input: RuntimeRef & { readonly imageVersion: string }, options: RolloutOptions): Promise<string> {
   const current = await clients.control.send(new GetAgentRuntimeCommand({ agentRuntimeId: input.runtimeId }));
   options.log(`runtime ${input.runtimeId} is at version ${current.agentRuntimeVersion} (IMAGE_VERSION ${current.environmentVariables?.IMAGE_VERSION ?? '-'})`);
   const updated = await clients.control.send(new UpdateAgentRuntimeCommand(updateRequestFrom(current, input.imageVersion)));
@@ -82,7 +152,7 @@ async function updateRuntime(clients: Clients, input: RolloutInput, options: Rol
   return version;
 }
 
-async function moveEndpoint(clients: Clients, input: RolloutInput, version: string, options: RolloutOptions): Promise<void> {
+async function moveEndpoint(clients: Clients, input: RuntimeRef & { readonly qualifier: string }, version: string, options: RolloutOptions): Promise<void> {
   if (input.qualifier === 'DEFAULT') return; // DEFAULT always serves the newest version
   const endpoint = { agentRuntimeId: input.runtimeId, endpointName: input.qualifier };
   await clients.control.send(new UpdateAgentRuntimeEndpointCommand({ ...endpoint, agentRuntimeVersion: version }));

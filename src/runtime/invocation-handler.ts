@@ -72,8 +72,12 @@ export function createInvocationHandler(deps: InvocationDeps) {
   };
 }
 
-/** Actions that must not make an idle session take the platforms. */
-const rotationActions = new Set(['standby', 'handover', 'takeover']);
+/**
+ * Actions that must not make an idle session take the platforms: the rotation
+ * steps, and read-only looks (a status call to a stale session id must not
+ * start a second Discord listener).
+ */
+const rotationActions = new Set(['standby', 'handover', 'takeover', 'status', 'check_status']);
 
 function toMessage(conversationKey: string, prompt: string): InboundMessage {
   return {

@@ -60,6 +60,23 @@ describe('keepalive Lambda handler', () => {
     assert.equal(logged.answer.status, 'running');
   });
 
+  it('with ROTATION_TABLE_NAME, the deployed handler runs the rotation controller on the table (DynamoDB from AWS_ENDPOINT_URL_DYNAMODB)', async () => {
+    const script = "const { handler } = await import('./infra/lambda/keepalive.ts'); " +
+      "const report = await handler({}, { getRemainingTimeInMillis: () => 300000 }); console.log(JSON.stringify({ report }));";
+    const rotationEnv = { ...env, ROTATION_TABLE_NAME: fake.tableName, MAX_LIFETIME_SECONDS: '28800', ROTATE_BEFORE_SECONDS: '900' };
+    const run = await runNode(['--import', 'tsx', '--input-type=module', '--eval', script], { ...cleanEnv(), ...fake.env, ...rotationEnv });
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(lines.find((l) => l.message === 'keepalive answered')?.session_id, SESSION);
+    const report = lines.at(-1)!.report as { outcome: string; sessionId: string };
+    assert.deepEqual({ outcome: report.outcome, sessionId: report.sessionId }, { outcome: 'kept_alive', sessionId: SESSION });
+    const item = fake.ops.tables.get(fake.tableName)!.get('state') as { version: { N: string }; state: { S: string } };
+    const state = JSON.parse(item.state.S) as { current: { sessionId: string }; lease?: unknown };
+    assert.equal(state.current.sessionId, SESSION, 'seeded from SESSION_ID');
+    assert.equal(state.lease, undefined, 'lease released');
+    assert.equal(item.version.N, '2', 'one write to take the lease, one to release it');
+  });
+
   it('throws and logs when the bot is down', async () => {
     const down = createServer();
     await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));

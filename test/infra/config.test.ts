@@ -30,6 +30,12 @@ describe('lifecycle context', () => {
     assert.throws(() => synth({ idleTimeoutSeconds: '90.5' }), /idleTimeoutSeconds=90.5 must be a whole number/);
   });
 
+  it('refuses a rotation margin that cannot finish before the maximum lifetime', () => {
+    assert.throws(() => synth({ rotateBeforeSeconds: '600' }), /rotateBeforeSeconds=600 must be a whole number of seconds, at least 720/);
+    assert.throws(() => synth({ maxLifetimeSeconds: '900', idleTimeoutSeconds: '900', keepaliveMinutes: '1', rotateBeforeSeconds: '900' }),
+      /rotateBeforeSeconds=900 must be less than maxLifetimeSeconds=900/);
+  });
+
   it('refuses a session id shorter than 33 characters and a keepalive slower than the idle timeout', () => {
     assert.throws(() => synth({ sessionId: 'too-short' }), /sessionId: a runtime session id must be 33-256 characters, got 9/);
     assert.throws(() => synth({ idleTimeoutSeconds: '300', keepaliveMinutes: '5' }), /keepaliveMinutes=5/);

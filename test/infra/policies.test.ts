@@ -62,13 +62,19 @@ describe('runtime execution role', () => {
 });
 
 describe('keepalive role', () => {
-  it('may only invoke this runtime and its live endpoint', () => {
+  it('may only invoke and stop sessions of this runtime and its live endpoint, and read and write its own table', () => {
     const { template } = synth();
     const runtime = onlyResource(template, 'AWS::BedrockAgentCore::Runtime');
     const endpoint = onlyResource(template, 'AWS::BedrockAgentCore::RuntimeEndpoint');
+    const table = onlyResource(template, 'AWS::DynamoDB::Table');
     const statements = roleStatements(template, 'KeepaliveFunctionServiceRole');
-    assert.deepEqual(statements.flatMap(actionsOf), ['bedrock-agentcore:InvokeAgentRuntime']);
-    assert.deepEqual(rendered(statements), [`{${runtime.id}.AgentRuntimeArn}`, `{${endpoint.id}.AgentRuntimeEndpointArn}`]);
+    const agentcore = statementsFor(statements, 'bedrock-agentcore:');
+    assert.deepEqual(agentcore.flatMap(actionsOf), ['bedrock-agentcore:InvokeAgentRuntime', 'bedrock-agentcore:StopRuntimeSession']);
+    assert.deepEqual(rendered(agentcore), [`{${runtime.id}.AgentRuntimeArn}`, `{${endpoint.id}.AgentRuntimeEndpointArn}`]);
+    const dynamo = statementsFor(statements, 'dynamodb:');
+    assert.deepEqual(dynamo.flatMap(actionsOf).sort(), ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    assert.deepEqual(rendered(dynamo), [`{${table.id}.Arn}`]);
+    assert.equal(statements.length, agentcore.length + dynamo.length, 'nothing else');
   });
 });
 

@@ -25,6 +25,7 @@ describe('runtime', () => {
       BRIDGE_SECRET_ID: { Ref: secret.id },
       BEDROCK_MODEL_ID: 'us.anthropic.claude-sonnet-4-6',
       LOG_LEVEL: 'info',
+      CONNECT_ON: 'invocation',
     });
   });
 
@@ -54,7 +55,8 @@ describe('runtime', () => {
 });
 
 describe('keepalive', () => {
-  it('runs every 5 minutes', () => {
+  it('runs every 5 minutes, one run at a time, with a timeout a whole rotation fits in', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1, Timeout: 360 });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
   });
 
@@ -69,6 +71,10 @@ describe('keepalive', () => {
           AGENTCORE_RUNTIME_ARN: { 'Fn::GetAtt': [runtime.id, 'AgentRuntimeArn'] },
           AGENTCORE_QUALIFIER: 'live',
           SESSION_ID: Match.stringLikeRegexp('^.{33,256}$'),
+          ROTATION_TABLE_NAME: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').id },
+          MAX_LIFETIME_SECONDS: '28800',
+          ROTATE_BEFORE_SECONDS: '900',
+          LEASE_SECONDS: '420',
         },
       },
     });
@@ -84,6 +90,34 @@ describe('keepalive', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'breaching',
     });
+  });
+});
+
+describe('rotation state', () => {
+  it('is an on-demand DynamoDB table keyed by pk, deleted with the stack', () => {
+    const table = onlyResource<{ KeySchema: unknown; AttributeDefinitions: unknown; BillingMode: string }>(template, 'AWS::DynamoDB::Table');
+    assert.deepEqual(table.props.KeySchema, [{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    assert.deepEqual(table.props.AttributeDefinitions, [{ AttributeName: 'pk', AttributeType: 'S' }]);
+    assert.equal(table.props.BillingMode, 'PAY_PER_REQUEST');
+    const resources = (template.toJSON() as { Resources: Record<string, { DeletionPolicy?: string }> }).Resources;
+    assert.equal(resources[table.id]?.DeletionPolicy, 'Delete');
+  });
+
+  it('rotates 15 minutes before the maximum lifetime by default, following the lifetime and schedule chosen', () => {
+    const custom = synth({ maxLifetimeSeconds: '7200', idleTimeoutSeconds: '7200', rotateBeforeSeconds: '1200', keepaliveMinutes: '10' }).template;
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MAX_LIFETIME_SECONDS: '7200', ROTATE_BEFORE_SECONDS: '1200' }) },
+    });
+    // A 10-minute schedule needs more margin than 900 s: the default follows.
+    synth({ keepaliveMinutes: '10' }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ROTATE_BEFORE_SECONDS: '1020' }) },
+    });
+  });
+
+  it('can leave concurrency unreserved for accounts at the minimum unreserved concurrency', () => {
+    const { template: unreserved } = synth({ reserveConcurrency: 'false' });
+    const fn = onlyResource<Record<string, unknown>>(unreserved, 'AWS::Lambda::Function');
+    assert.equal(fn.props.ReservedConcurrentExecutions, undefined);
   });
 });
 
@@ -106,7 +140,7 @@ describe('outputs', () => {
   it('names everything the operator scripts need', () => {
     const outputs = Object.keys(template.findOutputs('*'));
     for (const name of ['RepositoryUri', 'RuntimeArn', 'RuntimeId', 'EndpointName', 'SecretArn', 'KeepaliveFunctionName', 'SessionId',
-      'CodeBuildProjectName', 'SourceBucketName']) {
+      'CodeBuildProjectName', 'SourceBucketName', 'RotationTableName']) {
       assert.ok(outputs.includes(name), `missing output ${name}`);
     }
   });

@@ -7,14 +7,15 @@ import { dataPlaneHandler } from './data-plane.js';
 import type { DataPlaneHooks, SessionContext } from './data-plane.js';
 import { startServer } from './http.js';
 import { newOpsState, opsHandler } from './aws-ops.js';
-import type { OpsState } from './aws-ops.js';
+import type { LambdaInvoke, OpsState } from './aws-ops.js';
 import { sampleConfiguration } from './state.js';
 import type { AgentCoreState, RuntimeConfiguration } from './state.js';
 
 export type { SessionContext } from './data-plane.js';
 export { SESSION_HEADER, REQUEST_HEADER } from './data-plane.js';
 export type { AgentCoreState, RecordedCall, RuntimeConfiguration, SessionRecord } from './state.js';
-export { listZip } from './aws-ops.js';
+export { listZip, TooManyRequestsError } from './aws-ops.js';
+export type { LambdaInvoke } from './aws-ops.js';
 
 export interface FakeAgentCoreOptions {
   /** One bot for every session; ignored when sessionTarget is given. */
@@ -26,6 +27,10 @@ export interface FakeAgentCoreOptions {
   readonly keepaliveFunctionName?: string;
   readonly sessionId?: string;
   readonly invokeTimeoutMs?: number;
+  /** The rotation state table (always created, empty). */
+  readonly rotationTableName?: string;
+  /** What Lambda Invoke of the keepalive function runs. */
+  readonly onInvokeFunction?: (request: LambdaInvoke) => Promise<unknown>;
 }
 
 export interface FakeAgentCore {
@@ -37,6 +42,7 @@ export interface FakeAgentCore {
   readonly runtimeId: string;
   readonly endpointName: string;
   readonly functionName: string;
+  readonly tableName: string;
   /** Change where sessions go (for example to a stopped bot) while running. */
   setBotUrl(url: string | undefined): void;
   operations(service?: string): string[];
@@ -66,11 +72,14 @@ export async function startFakeAgentCore(options: FakeAgentCoreOptions = {}): Pr
     sessions: new Map(),
     calls: [],
   };
+  const tableName = options.rotationTableName ?? 'AgentcoreChatBridge-KeepaliveRotationState-FAKE0001';
   const ops = newOpsState(functionName, {
     AGENTCORE_RUNTIME_ARN: runtimeArn,
     AGENTCORE_QUALIFIER: endpointName,
     SESSION_ID: options.sessionId ?? 'agentcore-chat-bridge-session-initial-0000000001',
   });
+  ops.tables.set(tableName, new Map());
+  if (options.onInvokeFunction !== undefined) ops.invoke = options.onInvokeFunction;
   let botUrl = options.botUrl;
   const hooks: DataPlaneHooks = {
     sessionTarget: options.sessionTarget ?? (() => botUrl),
@@ -90,6 +99,7 @@ export async function startFakeAgentCore(options: FakeAgentCoreOptions = {}): Pr
       AWS_ENDPOINT_URL_ECR: aws.url,
       AWS_ENDPOINT_URL_LAMBDA: aws.url,
       AWS_ENDPOINT_URL_S3: aws.url,
+      AWS_ENDPOINT_URL_DYNAMODB: aws.url,
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
       AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
@@ -100,6 +110,7 @@ export async function startFakeAgentCore(options: FakeAgentCoreOptions = {}): Pr
     runtimeId,
     endpointName,
     functionName,
+    tableName,
     setBotUrl: (url) => {
       botUrl = url;
     },

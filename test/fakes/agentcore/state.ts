@@ -34,7 +34,7 @@ export interface SessionRecord {
 }
 
 export interface RecordedCall {
-  readonly service: 'agentcore' | 'agentcore-control' | 'codebuild' | 'ecr' | 'lambda' | 's3';
+  readonly service: 'agentcore' | 'agentcore-control' | 'codebuild' | 'ecr' | 'lambda' | 's3' | 'dynamodb';
   readonly operation: string;
   readonly request: Record<string, unknown>;
   readonly at: number;
