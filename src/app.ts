@@ -66,7 +66,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
   const roles = new SessionRoles({ platforms, bridge, logger: logger.child({ component: 'session' }) });
   const tasks = new TaskRegistry();
-  const health = new HealthMonitor({ connections: Object.values(connections), busyWork: () => bridge.inFlight });
+  const health = new HealthMonitor({ connections: Object.values(connections), busyWork: () => bridge.inFlight, unhealthyAfterMs: config.selfHealing.unhealthyAfterMs });
   bridge.on('activity', () => health.noteActivity());
   const report: StatusReport = new StatusReport({
     imageVersion: config.imageVersion,

@@ -5,6 +5,7 @@ export {
   type DiscordConfig,
   type AgentConfig,
   type BridgeLimits,
+  type SelfHealingConfig,
   type EnvSource,
   type LoadConfigOptions,
 } from './load-config.js';

@@ -59,6 +59,20 @@ export interface BridgeLimits {
   readonly contextTokenBudget: number;
 }
 
+/** Answering what was missed while offline, and noticing sockets that are open but dead. */
+export interface SelfHealingConfig {
+  /** How far back catch-up looks for unanswered messages (0 turns it off). */
+  readonly catchUpWindowMs: number;
+  /** Most messages answered late per catch-up run; the rest are counted and left. */
+  readonly catchUpMaxMessages: number;
+  /** Most conversations (channels, DMs, threads) one catch-up run reads. */
+  readonly catchUpMaxChannels: number;
+  /** A connected socket with no liveness signal for this long is restarted. */
+  readonly watchdogSilenceMs: number;
+  /** /ping turns Unhealthy when a platform has been unable to connect this long. */
+  readonly unhealthyAfterMs: number;
+}
+
 export interface Config {
   readonly port: number;
   readonly logLevel: Environment['LOG_LEVEL'];
@@ -75,6 +89,7 @@ export interface Config {
   readonly secretId: string | undefined;
   readonly agent: AgentConfig;
   readonly limits: BridgeLimits;
+  readonly selfHealing: SelfHealingConfig;
   /** Values no log line may show. */
   readonly secretValues: readonly string[];
 }
@@ -178,6 +193,13 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
       rateLimitPerUserPerMinute: e.RATE_LIMIT_PER_USER_PER_MINUTE,
       historyMaxFileBytes: e.HISTORY_MAX_FILE_MB * 1024 * 1024,
       contextTokenBudget: e.CONTEXT_TOKEN_BUDGET,
+    },
+    selfHealing: {
+      catchUpWindowMs: e.CATCHUP_WINDOW_SECONDS * 1000,
+      catchUpMaxMessages: e.CATCHUP_MAX_MESSAGES,
+      catchUpMaxChannels: e.CATCHUP_MAX_CHANNELS,
+      watchdogSilenceMs: e.WATCHDOG_SILENCE_SECONDS * 1000,
+      unhealthyAfterMs: e.UNHEALTHY_AFTER_SECONDS * 1000,
     },
     secretValues: [
       e.SLACK_BOT_TOKEN,

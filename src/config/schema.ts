@@ -125,7 +125,7 @@ export const environmentSchema = z.object({
   SLACK_ALLOWED_CHANNELS: commaList,
   SLACK_ALLOWED_USERS: commaList,
   SLACK_NATIVE_STREAMING: boolean(true),
-  SLACK_CLIENT_PING_TIMEOUT_MS: integer(500, 60_000, 2000),
+  SLACK_CLIENT_PING_TIMEOUT_MS: integer(500, 60_000, 1500),
 
   DISCORD_BOT_TOKEN: token(null, 'the bot token from the Developer Portal'),
   DISCORD_API_URL: httpUrl(defaults.discordApiUrl),
@@ -163,6 +163,11 @@ export const environmentSchema = z.object({
   CONTEXT_TOKEN_BUDGET: integer(100, 200_000, 4000),
   DISCORD_COMMAND_GUILD_ID: optionalText,
   DISCORD_REGISTER_COMMANDS: boolean(true),
+  CATCHUP_WINDOW_SECONDS: integer(0, 7 * 24 * 3600, 900),
+  CATCHUP_MAX_MESSAGES: integer(0, 1000, 20),
+  CATCHUP_MAX_CHANNELS: integer(1, 1000, 50),
+  WATCHDOG_SILENCE_SECONDS: integer(1, 3600, 60),
+  UNHEALTHY_AFTER_SECONDS: integer(1, 24 * 3600, 300),
 });
 
 export type Environment = z.output<typeof environmentSchema>;

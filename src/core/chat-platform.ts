@@ -9,8 +9,12 @@ import type { ReplyChannel } from './types.js';
 export interface ChatPlatform extends ReplyChannel {
   readonly name: 'slack' | 'discord';
   readonly connection: PlatformConnection;
-  /** Connects; resolves once connected or failed for good. Never rejects. */
-  start(): Promise<void>;
+  /**
+   * Connects; resolves once connected or failed for good. Never rejects.
+   * `catchUp`: this session owns the platform, so it answers what was missed
+   * while the bot was away (not for a rotation's standby).
+   */
+  start(options?: { readonly catchUp?: boolean }): Promise<void>;
   /**
    * Stops taking new events before a drain (shutdown or handover), so the
    * platform can deliver them elsewhere; replies in flight still complete.

@@ -57,6 +57,11 @@ export class PlatformConnection extends EventEmitter<{ change: [StateChange] }> 
     return this.#state;
   }
 
+  /** Epoch ms the current state began. */
+  get stateSinceMs(): number {
+    return this.#since;
+  }
+
   /** Moves to `next` if allowed; returns whether it moved. Same-state calls are no-ops. */
   transition(next: PlatformState, reason: string, error?: unknown): boolean {
     if (error !== undefined) this.#lastError = describeError(error);

@@ -1,3 +1,4 @@
+import { BridgeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { splitMessage } from './split-message.js';
 import type { ReplySink } from './types.js';
@@ -41,6 +42,7 @@ export class StreamedReply<Id> implements ReplySink {
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
+  #abandoned = false;
   #working: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: StreamedReplyOptions<Id>) {}
@@ -127,9 +129,16 @@ export class StreamedReply<Id> implements ReplySink {
   }
 
   async #guard<T>(what: string, fn: () => Promise<T> | undefined): Promise<T | undefined> {
+    if (this.#abandoned) return undefined;
     try {
       return await fn();
     } catch (error) {
+      if (error instanceof BridgeError && error.code === 'reply_taken') {
+        // Another session of the bot is answering this message: leave the answer to it.
+        this.#abandoned = true;
+        this.options.logger.info('another session is answering this message; leaving it', { step: what });
+        return undefined;
+      }
       this.options.logger.warn('reply write failed', { step: what, error });
       return undefined;
     }

@@ -12,8 +12,8 @@ export interface PlatformServices {
 /** Builds an adapter for each configured platform. */
 export function createPlatforms(config: Config, bridge: Bridge, logger: Logger, services: PlatformServices): ChatPlatform[] {
   const platforms: ChatPlatform[] = [];
-  const contextTokenBudget = config.limits.contextTokenBudget;
-  if (config.slack !== null) platforms.push(new SlackPlatform({ config: config.slack, bridge, logger, contextTokenBudget, describeStatus: services.describeStatus }));
-  if (config.discord !== null) platforms.push(new DiscordPlatform({ config: config.discord, bridge, logger, contextTokenBudget, describeStatus: services.describeStatus }));
+  const shared = { bridge, logger, selfHealing: config.selfHealing, contextTokenBudget: config.limits.contextTokenBudget, describeStatus: services.describeStatus };
+  if (config.slack !== null) platforms.push(new SlackPlatform({ config: config.slack, ...shared }));
+  if (config.discord !== null) platforms.push(new DiscordPlatform({ config: config.discord, ...shared }));
   return platforms;
 }

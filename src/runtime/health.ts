@@ -6,6 +6,8 @@ export interface HealthSources {
   readonly connections: readonly PlatformConnection[];
   /** Turns queued or being answered plus background tasks running. */
   readonly busyWork: () => number;
+  /** A platform reconnecting longer than this is reported Unhealthy, so operators (and the keepalive) see it. */
+  readonly unhealthyAfterMs?: number;
 }
 
 /**
@@ -48,10 +50,17 @@ export class HealthMonitor {
     }
   }
 
+  #stuckConnecting(): boolean {
+    const bound = this.sources.unhealthyAfterMs;
+    if (bound === undefined) return false;
+    const now = Date.now();
+    return this.sources.connections.some((connection) => connection.state === 'connecting' && now - connection.stateSinceMs > bound);
+  }
+
   #derive(): PingStatus {
     if (this.#forced !== null) return this.#forced;
     const states = this.sources.connections.map((connection) => connection.state);
-    if (states.includes('failed')) return 'Unhealthy';
+    if (states.includes('failed') || this.#stuckConnecting()) return 'Unhealthy';
     // A standby platform keeps a rotation's successor alive until it takes over.
     const socketsLive = states.some((state) => state === 'connected' || state === 'connecting' || state === 'standby');
     return socketsLive || this.sources.busyWork() > 0 ? 'HealthyBusy' : 'Healthy';

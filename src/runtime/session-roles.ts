@@ -33,7 +33,7 @@ export class SessionRoles {
   activate(reason: string): void {
     if (this.#role !== 'idle') return;
     this.#become('active', reason);
-    for (const platform of this.options.platforms) this.#background(platform, platform.start());
+    for (const platform of this.options.platforms) this.#background(platform, platform.start({ catchUp: true }));
   }
 
   /** Successor of a rotation: connect where sharing is safe, only check credentials elsewhere. */

@@ -31,8 +31,11 @@ async function finalText(messageId: string, contains: string, channelId = rig.di
 }
 
 test('a guild mention is answered as a reply in the same channel, with typing while it thinks', async () => {
+  // Typing starts only when the model takes a moment (300 ms) to say anything.
+  rig.bedrock.setLatency({ firstChunkMs: 800 });
   const message = rig.discord.sendUserMessage({ content: mention('what is up?') });
   assert.equal(await finalText(message.id, 'Echo: what is up?'), 'Echo: what is up?');
+  rig.bedrock.setLatency({ firstChunkMs: 0 });
   const reply = await replyTo(message.id);
   assert.equal(reply.channel_id, rig.discord.channelId);
   assert.ok(rig.discord.calls.some((c) => c.method === 'POST' && c.path === `/channels/${rig.discord.channelId}/typing`));

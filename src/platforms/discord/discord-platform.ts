@@ -1,6 +1,6 @@
-import { SimpleShardingStrategy, type SessionInfo, type WebSocketManager } from '@discordjs/ws';
-import { ChannelType, Client, Events, GatewayIntentBits, IntentsBitField, Options, Partials, Routes, type APIMessage, type APIUser, type Message } from 'discord.js';
-import type { DiscordConfig } from '../../config/index.js';
+import { ChannelType, Client, Events, GatewayIntentBits, IntentsBitField, Options, Partials, Routes, type APIMessage, type APIUser } from 'discord.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { DiscordConfig, SelfHealingConfig } from '../../config/index.js';
 import {
   PlatformConnection,
   RecentIds,
@@ -13,18 +13,24 @@ import {
   type ReplySink,
 } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
+import { CatchUp } from '../shared/catch-up.js';
 import { collectAttachments } from '../shared/collect-attachments.js';
+import { LivenessWatchdog } from '../shared/liveness-watchdog.js';
 import { safeDownload } from '../shared/safe-download.js';
+import { scanDiscordForUnanswered } from './discord-catch-up.js';
 import { handleCommand, registerCommandsIfChanged } from './discord-commands.js';
 import { fatalCloseReason, loginFailureReason } from './discord-connection.js';
 import { discordChannelOf, routeDiscordMessage, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
 import { loadDiscordTurns, replyChainContext } from './discord-history.js';
+import { toView } from './discord-message-view.js';
 import { createDiscordReply } from './discord-reply.js';
 import { parseHandoverState, toHandoverState } from './gateway-handover.js';
+import { GatewaySession } from './gateway-session.js';
 import { GatewaySessionDrain, type DrainOutcome } from './session-drain.js';
 
 export interface DiscordPlatformOptions {
   readonly config: DiscordConfig;
+  readonly selfHealing: SelfHealingConfig;
   readonly bridge: Bridge;
   readonly logger: Logger;
   /** Tokens of earlier thread messages shown when the bot joins a conversation. */
@@ -36,15 +42,13 @@ export interface DiscordPlatformOptions {
 /** Discord's attachment hosts; the configured API host is allowed too, so a compatible server can serve files. */
 const attachmentHosts = ['cdn.discordapp.com', 'media.discordapp.net'];
 const fileDownloadTimeoutMs = 20_000;
-
 const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent];
-/** A close code other than 1000/1001 keeps the gateway session resumable for the successor. */
-const handoverCloseCode = 4200;
 
 /**
  * Discord over the gateway with discord.js, which owns heartbeats, RESUME and
- * re-identify; we map its shard events to our connection state, and track the
- * gateway session so a rotation can hand it to the next session.
+ * re-identify; we map its shard events to our connection state, hand the
+ * gateway session over in a rotation, restart a connection that goes silent,
+ * and catch up after every fresh IDENTIFY (a session that lost its events).
  */
 export class DiscordPlatform implements ChatPlatform {
   readonly name = 'discord';
@@ -52,16 +56,20 @@ export class DiscordPlatform implements ChatPlatform {
   readonly connection = new PlatformConnection('discord', 'disconnected');
   readonly #logger: Logger;
   readonly #client: Client;
+  readonly #gateway: GatewaySession;
+  readonly #watchdog: LivenessWatchdog;
+  readonly #catchUp: CatchUp;
+  readonly #interactions = new RecentIds(15 * 60_000, 10_000);
   #intake = true;
   #handedOver = false;
+  /** Only the session that owns the platform catches up (not a rotation's standby or a drain). */
+  #owner = false;
   #botUserId: string | undefined;
-  #gateway: WebSocketManager | undefined;
-  #session: SessionInfo | null = null;
   #takeover: DrainOutcome | 'identified' | null = null;
-  readonly #interactions = new RecentIds(15 * 60_000, 10_000);
 
   constructor(private readonly options: DiscordPlatformOptions) {
     this.#logger = options.logger.child({ platform: 'discord' });
+    this.#gateway = new GatewaySession((kind) => (kind === 'event' ? this.#watchdog.event() : this.#watchdog.alive()));
     this.#client = new Client({
       intents,
       // Without the Channel partial, DMs in channels the client has not cached are dropped silently.
@@ -71,13 +79,24 @@ export class DiscordPlatform implements ChatPlatform {
       makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 20, PresenceManager: 0, ReactionManager: 0, GuildMemberManager: 200 }),
       sweepers: { ...Options.DefaultSweeperSettings, messages: { interval: 600, lifetime: 1800 } },
       allowedMentions: { parse: [], repliedUser: false },
-      ws: { buildStrategy: (manager) => this.#trackSession(manager) },
+      ws: { buildStrategy: this.#gateway.buildStrategy },
     });
     this.#client.rest.setToken(options.config.botToken);
+    this.#watchdog = new LivenessWatchdog({ connection: this.connection, silenceMs: options.selfHealing.watchdogSilenceMs, restart: () => this.#gateway.reconnect(), logger: this.#logger });
+    this.#catchUp = new CatchUp({
+      windowMs: options.selfHealing.catchUpWindowMs,
+      maxMessages: options.selfHealing.catchUpMaxMessages,
+      bridge: options.bridge,
+      channel: this,
+      logger: this.#logger,
+      scan: (sinceMs) => scanDiscordForUnanswered({ rest: this.#client.rest, botUserId: this.#botUserId ?? '', allow: this.#allowlist(), channels: () => this.#knownChannels(), maxConversations: options.selfHealing.catchUpMaxChannels, windowMs: options.selfHealing.catchUpWindowMs }, sinceMs),
+      claim: (message) => this.#stillUnanswered(message),
+    });
     this.#attach();
   }
 
-  async start(): Promise<void> {
+  async start(options: { catchUp?: boolean } = {}): Promise<void> {
+    if (options.catchUp === true) this.#owner = true;
     this.connection.transition('connecting', 'login');
     try {
       await this.#client.login(this.options.config.botToken);
@@ -86,6 +105,7 @@ export class DiscordPlatform implements ChatPlatform {
       this.#fail(loginFailureReason(error), error);
       return;
     }
+    this.#watchdog.start();
     const applicationId = this.#client.application?.id;
     if (this.options.config.registerCommands && applicationId !== undefined) {
       await registerCommandsIfChanged(this.#client.rest, applicationId, this.options.config.commandGuildId, this.#logger).catch((error: unknown) =>
@@ -105,13 +125,15 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   async handover(): Promise<PlatformHandoverState | null> {
-    // Both at once, in one tick: every event up to `sequence` was taken here, every later one is replayed to the successor.
+    // Intake off and the session read in one tick: every event up to `sequence` was taken here, every later one is replayed to the successor.
     this.#intake = false;
-    const session = this.#session;
-    if (this.#gateway === undefined || session === null || this.connection.state !== 'connected') return null;
+    this.#owner = false;
+    this.#watchdog.stop();
+    if (this.#gateway.current === null || this.connection.state !== 'connected') return null;
     this.#handedOver = true;
-    await this.#gateway.destroy({ code: handoverCloseCode, reason: 'handed over to the next session' });
+    const session = await this.#gateway.release('handed over to the next session');
     this.connection.transition('disconnected', 'gateway session handed over');
+    if (session === null) return null;
     this.#logger.info('gateway session handed over', { sequence: session.sequence });
     return toHandoverState(session);
   }
@@ -119,7 +141,7 @@ export class DiscordPlatform implements ChatPlatform {
   async takeover(state: PlatformHandoverState | null): Promise<void> {
     if (state === null) {
       this.#takeover = 'identified';
-      await this.start();
+      await this.start({ catchUp: true });
       return;
     }
     const session = parseHandoverState(state);
@@ -138,26 +160,31 @@ export class DiscordPlatform implements ChatPlatform {
     await this.start();
     this.#takeover = await replay;
     await drain.close();
-    if (this.#takeover === 'resume_failed') {
-      this.#logger.warn('could not resume the handed-over gateway session; identified afresh, so messages sent during the handover may be missed');
-    } else {
+    this.#owner = true;
+    if (this.#takeover === 'resumed') {
       this.#logger.info('took over the gateway session: Discord replayed what was sent during the handover');
+    } else {
+      this.#logger.warn('could not resume the handed-over gateway session; identified afresh and catching up on what the handover missed');
+      void this.#catchUp.run('handover resume failed');
     }
   }
 
   stopIntake(): Promise<void> {
     this.#intake = false;
+    this.#watchdog.stop();
     return Promise.resolve();
   }
 
   async stop(): Promise<void> {
     this.#intake = false;
+    this.#watchdog.stop();
     await this.#client.destroy();
     this.connection.transition('disconnected', 'stopped');
   }
 
   statusDetails(): Record<string, unknown> {
-    return { handover: this.#takeover, heartbeat_ms: this.#client.ws.ping >= 0 ? this.#client.ws.ping : null };
+    const ping = this.#client.ws.ping;
+    return { handover: this.#takeover, heartbeat_ms: ping >= 0 ? ping : null, ...this.#watchdog.status, catch_up: this.#catchUp.status };
   }
 
   openReply(message: InboundMessage): ReplySink {
@@ -184,16 +211,22 @@ export class DiscordPlatform implements ChatPlatform {
     return safeDownload(url, { allowedHosts: new Set([...attachmentHosts, new URL(this.options.config.apiUrl).host]), maxBytes, timeoutMs: fileDownloadTimeoutMs, signal });
   }
 
-  /** Keeps a mirror of the gateway session (id, sequence, resume URL) as the library updates it. */
-  #trackSession(manager: WebSocketManager): SimpleShardingStrategy {
-    this.#gateway = manager;
-    const options = manager.options;
-    const update = options.updateSessionInfo.bind(options);
-    options.updateSessionInfo = (shardId, info) => {
-      this.#session = info;
-      return update(shardId, info);
-    };
-    return new SimpleShardingStrategy(manager);
+  /**
+   * Two sessions may catch up at once (a restart overlapping the old process):
+   * after a random pause, read the channel again and leave the message if a
+   * reply appeared. The reply's nonce stops a double post within minutes.
+   */
+  async #stillUnanswered(message: InboundMessage): Promise<boolean> {
+    await delay(Math.floor(Math.random() * 500));
+    const query = new URLSearchParams({ after: message.messageId, limit: '100' });
+    const later = (await this.#client.rest.get(Routes.channelMessages(discordChannelOf(message)), { query })) as APIMessage[];
+    return !later.some((m) => m.author.id === this.#botUserId && m.message_reference?.message_id === message.messageId);
+  }
+
+  #knownChannels(): { id: string; lastMessageId: string | null; guildId: string | null }[] {
+    return [...this.#client.channels.cache.values()].flatMap((channel) =>
+      channel.isTextBased() && 'lastMessageId' in channel ? [{ id: channel.id, lastMessageId: channel.lastMessageId ?? null, guildId: 'guildId' in channel ? channel.guildId : null }] : [],
+    );
   }
 
   #attach(): void {
@@ -201,7 +234,12 @@ export class DiscordPlatform implements ChatPlatform {
     const transition = (next: 'connected' | 'connecting', reason: string) => {
       if (!this.#handedOver) this.connection.transition(next, reason);
     };
-    client.on(Events.ShardReady, () => transition('connected', 'ready (identified)'));
+    client.on(Events.ShardReady, () => {
+      this.#botUserId ??= client.user?.id;
+      transition('connected', 'ready (identified)');
+      // A fresh IDENTIFY starts a session that never saw what was sent before it.
+      if (this.#owner && this.#intake) void this.#catchUp.run('identified');
+    });
     client.on(Events.ShardResume, (_id, replayed) => transition('connected', `resumed, ${replayed} events replayed`));
     client.on(Events.ShardReconnecting, () => transition('connecting', 'gateway reconnecting'));
     client.on(Events.ShardDisconnect, (event) => {
@@ -225,12 +263,7 @@ export class DiscordPlatform implements ChatPlatform {
 
   #route(view: DiscordMessageView): void {
     if (!this.#intake) return;
-    const botUserId = this.#botUserId ?? '';
-    const routing = routeDiscordMessage(view, botUserId, {
-      guilds: this.options.config.allowedGuilds,
-      channels: this.options.config.allowedChannels,
-      users: this.options.config.allowedUsers,
-    });
+    const routing = routeDiscordMessage(view, this.#botUserId ?? '', this.#allowlist());
     if (!routing.answer) {
       this.#logger.debug('discord message ignored', { reason: routing.reason });
       return;
@@ -238,32 +271,12 @@ export class DiscordPlatform implements ChatPlatform {
     this.options.bridge.submit(routing.message, this);
   }
 
+  #allowlist() {
+    return { guilds: this.options.config.allowedGuilds, channels: this.options.config.allowedChannels, users: this.options.config.allowedUsers };
+  }
+
   #fail(reason: string, error: unknown): void {
     this.#logger.error(`${reason}; Discord stays off until the bot restarts`, { error });
     this.connection.transition('failed', reason, error);
   }
-}
-
-function toView(message: Message, botUserId: string): DiscordMessageView {
-  const names = new Map<string, string>();
-  for (const user of message.mentions.users.values()) names.set(user.id, user.globalName ?? user.username);
-  for (const role of message.mentions.roles.values()) names.set(role.id, role.name);
-  for (const channel of message.mentions.channels.values()) names.set(channel.id, 'name' in channel && channel.name !== null ? channel.name : channel.id);
-  return {
-    id: message.id,
-    channelId: message.channelId,
-    parentChannelId: message.channel.isThread() ? message.channel.parentId : null,
-    guildId: message.guildId,
-    content: message.content,
-    type: message.type,
-    authorId: message.author.id,
-    authorName: message.author.globalName ?? message.author.username,
-    authorIsBot: message.author.bot,
-    mentionsBot: message.mentions.users.has(botUserId),
-    repliesToBot: message.mentions.repliedUser?.id === botUserId,
-    createdTimestamp: message.createdTimestamp,
-    names,
-    replyToId: message.reference?.messageId ?? null,
-    files: [...message.attachments.values()].map((a) => ({ id: a.id, name: a.name, mimeType: a.contentType ?? 'application/octet-stream', sizeBytes: a.size, url: a.url })),
-  };
 }

@@ -1,4 +1,5 @@
-import { Routes, type REST } from 'discord.js';
+import { Routes, SnowflakeUtil, type REST } from 'discord.js';
+import { BridgeError } from '../../errors.js';
 import { StreamedReply, type ReplySink } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 
@@ -8,12 +9,21 @@ const messageMaxChars = 2000;
 const editIntervalMs = 1000;
 /** A typing indicator lasts about 10 s; refresh it a little sooner while the model thinks. */
 const typingRefreshMs = 8000;
+/**
+ * Typing starts only if no text is out by then: a fast answer needs no
+ * indicator, and each request counts against Discord's 50 requests a second.
+ */
+const typingDelayMs = 300;
 /** Answers never ping anyone, whatever the model writes (@everyone included). */
 const noMentions = { parse: [] as never[], replied_user: false };
 
 interface PostedMessage {
   readonly id: string;
+  readonly content: string;
 }
+
+/** Clocks differ a little between Discord and us; an older message than this was not created by our request. */
+const clockSkewMs = 2000;
 
 /**
  * Streams an answer as a reply to the user's message, edited at most once a
@@ -26,10 +36,17 @@ export function createDiscordReply(rest: REST, channelId: string, replyToMessage
   const reply = new StreamedReply<string>({
     writer: {
       post: async (content) => {
+        const requestedAt = Date.now();
+        // The nonce makes Discord create one reply per message whichever session of the bot asks
+        // first (live socket, catch-up, or two sessions overlapping); the others get that reply back.
         const body = isFirst
-          ? { content, allowed_mentions: noMentions, message_reference: { message_id: replyToMessageId, fail_if_not_exists: false } }
+          ? { content, allowed_mentions: noMentions, message_reference: { message_id: replyToMessageId, fail_if_not_exists: false }, nonce: replyToMessageId, enforce_nonce: true }
           : { content, allowed_mentions: noMentions };
         const posted = (await rest.post(Routes.channelMessages(channelId), { body })) as PostedMessage;
+        if (isFirst && (posted.content !== content || SnowflakeUtil.timestampFrom(posted.id) < requestedAt - clockSkewMs)) {
+          typing.stop();
+          throw new BridgeError('reply_taken', `message ${replyToMessageId} already has a reply (${posted.id})`);
+        }
         isFirst = false;
         typing.stop();
         return posted.id;
@@ -60,15 +77,19 @@ class TypingIndicator {
     private readonly logger: Logger,
   ) {}
 
-  async start(): Promise<void> {
-    await this.#send();
-    if (this.#stopped) return;
-    this.#timer = setInterval(() => void this.#send(), typingRefreshMs);
+  start(): Promise<void> {
+    this.#timer = setTimeout(() => {
+      void this.#send();
+      this.#timer = setInterval(() => void this.#send(), typingRefreshMs);
+      this.#timer.unref();
+    }, typingDelayMs);
     this.#timer.unref();
+    return Promise.resolve();
   }
 
   stop(): void {
     this.#stopped = true;
+    clearTimeout(this.#timer);
     clearInterval(this.#timer);
   }
 

@@ -1,5 +1,5 @@
-import { App, SocketModeReceiver, webApi } from '@slack/bolt';
-import type { SlackConfig } from '../../config/index.js';
+import { webApi, type App } from '@slack/bolt';
+import type { SelfHealingConfig, SlackConfig } from '../../config/index.js';
 import {
   InvalidHandoverError,
   PlatformConnection,
@@ -12,18 +12,23 @@ import {
   type ReplySink,
 } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
-import { toSlackLogger } from './bolt-logger.js';
-import { isSlackAuthError, slackStateFor, socketModeSignals } from './slack-connection.js';
-import { mentionedUserIds, routeSlackEvent, slackReplyTarget, slackTextToPlain, type SlackIdentity, type SlackMessageEvent } from './slack-events.js';
+import { CatchUp } from '../shared/catch-up.js';
 import { collectAttachments } from '../shared/collect-attachments.js';
+import { LivenessWatchdog } from '../shared/liveness-watchdog.js';
 import { safeDownload } from '../shared/safe-download.js';
+import { toSlackLogger } from './bolt-logger.js';
+import { scanSlackForUnanswered } from './slack-catch-up.js';
 import { registerSlackCommands } from './slack-commands.js';
+import { isSlackAuthError } from './slack-connection.js';
+import { mentionedUserIds, routeSlackEvent, slackReplyTarget, slackTextToPlain, type SlackIdentity, type SlackMessageEvent } from './slack-events.js';
 import { loadSlackTurns } from './slack-history.js';
-import { createSlackReply, slackErrorCode, type SlackReplyDeps } from './slack-reply.js';
+import { createSlackReply, slackErrorCode } from './slack-reply.js';
+import { SlackSocket } from './slack-socket.js';
 import { SlackUserNames } from './user-names.js';
 
 export interface SlackPlatformOptions {
   readonly config: SlackConfig;
+  readonly selfHealing: SelfHealingConfig;
   readonly bridge: Bridge;
   readonly logger: Logger;
   /** Tokens of earlier thread messages shown when the bot joins a conversation. */
@@ -35,10 +40,14 @@ export interface SlackPlatformOptions {
 /** Slack's own file host; the configured API host is allowed too, so a compatible server can serve files. */
 const slackFileHost = 'files.slack.com';
 const fileDownloadTimeoutMs = 20_000;
+/** Slack retries an event for a while; a connection down longer than this may have missed some. */
+const catchUpAfterDowntimeMs = 30_000;
 
 /**
  * Slack over Socket Mode with Bolt. Bolt acks each envelope before our
  * listener runs; the listener only normalises and hands off to the core.
+ * A watchdog restarts a socket that stays open but silent, and catch-up
+ * answers what arrived while the bot was away.
  */
 export class SlackPlatform implements ChatPlatform {
   readonly name = 'slack';
@@ -48,11 +57,15 @@ export class SlackPlatform implements ChatPlatform {
   readonly #logger: Logger;
   readonly #web: webApi.WebClient;
   readonly #streaming: { native: boolean };
+  readonly #names: SlackUserNames;
+  readonly #watchdog: LivenessWatchdog;
+  readonly #catchUp: CatchUp;
   #identity: SlackIdentity | undefined;
-  #app: App | undefined;
-  #receiver: SocketModeReceiver | undefined;
-  #names: SlackUserNames | undefined;
-  #stopping = false;
+  #socket: SlackSocket | undefined;
+  /** Only the session that owns the platform catches up (not a rotation's standby). */
+  #owner = false;
+  #catchUpReason: string | undefined;
+  #downSinceMs: number | undefined;
 
   constructor(private readonly options: SlackPlatformOptions) {
     this.#logger = options.logger.child({ platform: 'slack' });
@@ -63,18 +76,98 @@ export class SlackPlatform implements ChatPlatform {
       // Replies must not hang for the SDK's default half hour of retries; 429s are still waited out.
       retryConfig: { retries: 3, factor: 2, minTimeout: 300, maxTimeout: 3000 },
     });
+    this.#names = new SlackUserNames(this.#web, this.#logger);
+    this.#watchdog = new LivenessWatchdog({ connection: this.connection, silenceMs: options.selfHealing.watchdogSilenceMs, restart: () => this.#restartSocket(), logger: this.#logger });
+    this.#catchUp = new CatchUp({
+      windowMs: options.selfHealing.catchUpWindowMs,
+      maxMessages: options.selfHealing.catchUpMaxMessages,
+      bridge: options.bridge,
+      channel: this,
+      logger: this.#logger,
+      scan: (sinceMs) => scanSlackForUnanswered({ client: this.#web, identity: this.#requireIdentity(), allow: this.#allowlist(), maxConversations: options.selfHealing.catchUpMaxChannels, windowMs: options.selfHealing.catchUpWindowMs }, sinceMs),
+      claim: (message) => this.#claim(message),
+    });
+    this.connection.on('change', (change) => this.#onStateChange(change.to));
   }
 
-  async start(): Promise<void> {
+  async start(options: { catchUp?: boolean } = {}): Promise<void> {
+    if (options.catchUp === true) {
+      this.#owner = true;
+      this.#catchUpReason = 'start';
+    }
     this.connection.transition('connecting', 'starting');
-    const identity = await this.#authenticate();
-    if (identity === undefined) return;
-    this.#identity = identity;
-    const { app, receiver } = this.#build(identity);
-    this.#app = app;
-    this.#receiver = receiver;
+    this.#identity ??= await this.#authenticate();
+    if (this.#identity === undefined) return;
+    await this.#openSocket(this.#identity);
+    this.#watchdog.start();
+  }
+
+  /** A successor connects right away: Slack splits events between the two sockets, never doubling one. */
+  standby(): Promise<void> {
+    return this.start();
+  }
+
+  async handover(): Promise<PlatformHandoverState | null> {
+    this.#owner = false;
+    await this.stopIntake();
+    this.connection.transition('disconnected', 'handed over: socket closed, Slack delivers to the successor');
+    return null;
+  }
+
+  async takeover(state: PlatformHandoverState | null): Promise<void> {
+    if (state !== null) throw new InvalidHandoverError('handover.slack: Slack passes no state between sessions; send null');
+    // Nothing was missed in a handover; from now on this session catches up after long outages.
+    this.#owner = true;
+    if (this.connection.state === 'disconnected') await this.start();
+  }
+
+  async stopIntake(): Promise<void> {
+    this.#watchdog.stop();
+    // Closing our socket makes Slack deliver new events to the bot's other connections.
+    await this.#socket?.disconnect();
+  }
+
+  async stop(): Promise<void> {
+    this.#watchdog.stop();
+    await this.#socket?.stop();
+    this.connection.transition('disconnected', 'stopped');
+  }
+
+  statusDetails(): Record<string, unknown> {
+    return { ...this.#watchdog.status, catch_up: this.#catchUp.status };
+  }
+
+  openReply(message: InboundMessage): ReplySink {
+    return createSlackReply({ client: this.#web, identity: this.#requireIdentity(), logger: this.#logger, streaming: this.#streaming }, message);
+  }
+
+  async loadEarlierTurns(message: InboundMessage): Promise<ConversationTurn[]> {
+    const source = { client: this.#web, identity: this.#requireIdentity(), names: this.#names, tokenBudget: this.options.contextTokenBudget };
+    return loadSlackTurns(source, slackReplyTarget(message));
+  }
+
+  async prepareInput(message: InboundMessage, signal: AbortSignal): Promise<PreparedInput> {
+    const ids = mentionedUserIds(message.text);
+    if (ids.length > 0) await this.#names.resolve(ids);
+    const { attachments, notices } = await collectAttachments(message.files ?? [], (file, maxBytes, fileSignal) => this.#download(file.url, maxBytes, fileSignal), signal, this.#logger);
+    return { text: slackTextToPlain(message.text, (id) => this.#names.cached(id)), attachments, notices };
+  }
+
+  async #openSocket(identity: SlackIdentity): Promise<void> {
+    const socket = new SlackSocket({
+      botToken: this.options.config.botToken,
+      appToken: this.options.config.appToken,
+      apiUrl: this.options.config.apiUrl,
+      clientPingTimeoutMs: this.options.config.clientPingTimeoutMs,
+      identity,
+      logger: toSlackLogger(this.#logger),
+      register: (app) => this.#register(app),
+      onState: (state, reason) => this.connection.transition(state, reason),
+      onAlive: (kind) => (kind === 'event' ? this.#watchdog.event() : this.#watchdog.alive()),
+    });
+    this.#socket = socket;
     try {
-      await app.start();
+      await socket.start();
     } catch (error) {
       const code = slackErrorCode(error);
       const hint = isSlackAuthError(code)
@@ -85,50 +178,57 @@ export class SlackPlatform implements ChatPlatform {
     }
   }
 
-  /** A successor connects right away: Slack splits events between the two sockets, never doubling one. */
-  standby(): Promise<void> {
-    return this.start();
+  /** The old socket may be half-open for its 30 s close handshake; a new one connects beside it. */
+  async #restartSocket(): Promise<void> {
+    this.#socket?.retire();
+    this.#catchUpReason = 'watchdog restart';
+    this.connection.transition('connecting', 'watchdog restart');
+    if (this.#identity !== undefined) await this.#openSocket(this.#identity);
   }
 
-  async handover(): Promise<PlatformHandoverState | null> {
-    await this.stopIntake();
-    this.connection.transition('disconnected', 'handed over: socket closed, Slack delivers to the successor');
-    return null;
+  #onStateChange(state: string): void {
+    if (state === 'connecting') this.#downSinceMs ??= Date.now();
+    if (state !== 'connected') return;
+    const downForMs = this.#downSinceMs === undefined ? 0 : Date.now() - this.#downSinceMs;
+    this.#downSinceMs = undefined;
+    const reason = this.#catchUpReason ?? (downForMs > catchUpAfterDowntimeMs ? `reconnected after ${Math.round(downForMs / 1000)} s` : undefined);
+    this.#catchUpReason = undefined;
+    if (this.#owner && reason !== undefined) void this.#catchUp.run(reason);
   }
 
-  async takeover(state: PlatformHandoverState | null): Promise<void> {
-    if (state !== null) throw new InvalidHandoverError('handover.slack: Slack passes no state between sessions; send null');
-    if (this.connection.state === 'disconnected') await this.start();
+  /** The :eyes: reaction is the claim: a second session of the bot gets already_reacted and leaves the message. */
+  async #claim(message: InboundMessage): Promise<boolean> {
+    const target = slackReplyTarget(message);
+    try {
+      await this.#web.reactions.add({ channel: target.channel, timestamp: target.messageTs, name: 'eyes' });
+      return true;
+    } catch (error) {
+      if (slackErrorCode(error) !== 'already_reacted') this.#logger.warn('catch-up claim failed', { error });
+      return false;
+    }
   }
 
-  async stopIntake(): Promise<void> {
-    // Closing our socket makes Slack deliver new events to the bot's other connections.
-    this.#stopping = true;
-    await this.#receiver?.client.disconnect();
+  #register(app: App): void {
+    const onEvent = ({ event }: { event: unknown }) => {
+      this.#handle(event as SlackMessageEvent);
+      return Promise.resolve();
+    };
+    app.event('app_mention', onEvent);
+    app.event('message', onEvent);
+    registerSlackCommands(app, { bridge: this.options.bridge, threadChannel: this, describeStatus: this.options.describeStatus, logger: this.#logger });
+    app.error((error) => {
+      this.#logger.warn('bolt listener error', { error });
+      return Promise.resolve();
+    });
   }
 
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    await this.#app?.stop().catch((error: unknown) => this.#logger.debug('slack stop', { error }));
-    this.connection.transition('disconnected', 'stopped');
-  }
-
-  openReply(message: InboundMessage): ReplySink {
-    const deps: SlackReplyDeps = { client: this.#web, identity: this.#requireIdentity(), logger: this.#logger, streaming: this.#streaming };
-    return createSlackReply(deps, message);
-  }
-
-  async loadEarlierTurns(message: InboundMessage): Promise<ConversationTurn[]> {
-    const source = { client: this.#web, identity: this.#requireIdentity(), names: this.#requireNames(), tokenBudget: this.options.contextTokenBudget };
-    return loadSlackTurns(source, slackReplyTarget(message));
-  }
-
-  async prepareInput(message: InboundMessage, signal: AbortSignal): Promise<PreparedInput> {
-    const names = this.#requireNames();
-    const ids = mentionedUserIds(message.text);
-    if (ids.length > 0) await names.resolve(ids);
-    const { attachments, notices } = await collectAttachments(message.files ?? [], (file, maxBytes, fileSignal) => this.#download(file.url, maxBytes, fileSignal), signal, this.#logger);
-    return { text: slackTextToPlain(message.text, (id) => names.cached(id)), attachments, notices };
+  #handle(event: SlackMessageEvent): void {
+    const routing = routeSlackEvent(event, this.#requireIdentity(), this.#allowlist());
+    if (!routing.answer) {
+      this.#logger.debug('slack event ignored', { reason: routing.reason, type: event.type });
+      return;
+    }
+    this.options.bridge.submit(routing.message, this);
   }
 
   /** url_private_download needs the bot token; it is only ever sent to Slack's file hosts. */
@@ -140,11 +240,6 @@ export class SlackPlatform implements ChatPlatform {
       timeoutMs: fileDownloadTimeoutMs,
       signal,
     });
-  }
-
-  #requireNames(): SlackUserNames {
-    this.#names ??= new SlackUserNames(this.#web, this.#logger);
-    return this.#names;
   }
 
   async #authenticate(): Promise<SlackIdentity | undefined> {
@@ -164,53 +259,8 @@ export class SlackPlatform implements ChatPlatform {
     }
   }
 
-  #build(identity: SlackIdentity): { app: App; receiver: SocketModeReceiver } {
-    const slackLogger = toSlackLogger(this.#logger);
-    const receiver = new SocketModeReceiver({
-      appToken: this.options.config.appToken,
-      logger: slackLogger,
-      clientPingTimeout: this.options.config.clientPingTimeoutMs,
-      // The receiver builds its own WebClient (for apps.connections.open) from installerOptions.
-      installerOptions: { clientOptions: { slackApiUrl: this.options.config.apiUrl } },
-    });
-    for (const signal of socketModeSignals) {
-      receiver.client.on(signal, () => {
-        const next = slackStateFor(signal, this.#stopping);
-        if (next !== null) this.connection.transition(next, `socket mode ${signal}`);
-      });
-    }
-    const app = new App({
-      token: this.options.config.botToken,
-      receiver,
-      logger: slackLogger,
-      clientOptions: { slackApiUrl: this.options.config.apiUrl },
-      // auth.test already ran above; handing Bolt its result avoids a second, unobserved call.
-      botId: identity.botId ?? '',
-      botUserId: identity.botUserId,
-      tokenVerificationEnabled: false,
-    });
-    const onEvent = ({ event }: { event: unknown }) => {
-      this.#handle(event as SlackMessageEvent);
-      return Promise.resolve();
-    };
-    app.event('app_mention', onEvent);
-    app.event('message', onEvent);
-    registerSlackCommands(app, { bridge: this.options.bridge, threadChannel: this, describeStatus: this.options.describeStatus, logger: this.#logger });
-    app.error((error) => {
-      this.#logger.warn('bolt listener error', { error });
-      return Promise.resolve();
-    });
-    return { app, receiver };
-  }
-
-  #handle(event: SlackMessageEvent): void {
-    const identity = this.#requireIdentity();
-    const routing = routeSlackEvent(event, identity, { channels: this.options.config.allowedChannels, users: this.options.config.allowedUsers });
-    if (!routing.answer) {
-      this.#logger.debug('slack event ignored', { reason: routing.reason, type: event.type });
-      return;
-    }
-    this.options.bridge.submit(routing.message, this);
+  #allowlist() {
+    return { channels: this.options.config.allowedChannels, users: this.options.config.allowedUsers };
   }
 
   #requireIdentity(): SlackIdentity {

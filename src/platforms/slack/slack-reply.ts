@@ -2,6 +2,7 @@ import type { webApi } from '@slack/bolt';
 
 type WebClient = webApi.WebClient;
 import { openFenceAt, StreamedReply, type InboundMessage, type ReplySink } from '../../core/index.js';
+import { BridgeError } from '../../errors.js';
 import type { Logger } from '../../log/index.js';
 import { markdownToMrkdwn } from './markdown-to-mrkdwn.js';
 import { slackReplyTarget, type SlackIdentity, type SlackReplyTarget } from './slack-events.js';
@@ -26,7 +27,7 @@ const streamUnavailableErrors = new Set(['unknown_method', 'not_allowed_token_ty
 
 export function createSlackReply(deps: SlackReplyDeps, message: InboundMessage): ReplySink {
   const target = slackReplyTarget(message);
-  const working = new WorkingReaction(deps, target);
+  const working = new WorkingReaction(deps, target, message.late === true);
   // Streams are replies to a user request and need a thread; a top-level DM gets post-and-update.
   if (deps.streaming.native && target.threadTs !== undefined) return new SlackNativeStream(deps, target, working);
   return postAndUpdate(deps, target, working);
@@ -36,6 +37,7 @@ function postAndUpdate(deps: SlackReplyDeps, target: SlackReplyTarget, working: 
   return new StreamedReply<string>({
     writer: {
       post: async (text) => {
+        if (!(await working.claimed())) throw replyTaken(target);
         const response = await deps.client.chat.postMessage({
           channel: target.channel,
           text,
@@ -58,37 +60,59 @@ function postAndUpdate(deps: SlackReplyDeps, target: SlackReplyTarget, working: 
 }
 
 /** The :eyes: reaction on the user's message while the model thinks. */
+/**
+ * The :eyes: reaction on the user's message while the model thinks. It is also
+ * the claim on the message: when two sessions of the bot overlap (a restart, a
+ * catch-up), the one whose reaction lands first answers; the other gets
+ * `already_reacted` and leaves the message alone.
+ */
 class WorkingReaction {
   #shown = false;
-  #adding: Promise<void> = Promise.resolve();
+  #claim: Promise<boolean> = Promise.resolve(true);
 
+  /** `heldByCatchUp`: catch-up already added the reaction as its claim. */
   constructor(
     private readonly deps: SlackReplyDeps,
     private readonly target: SlackReplyTarget,
-  ) {}
+    heldByCatchUp: boolean,
+  ) {
+    this.#shown = heldByCatchUp;
+  }
 
   /** Adds the reaction in the background: it must not delay the model call. */
   show(): Promise<void> {
     if (this.#shown) return Promise.resolve();
     this.#shown = true;
-    this.#adding = this.#call('reactions.add', () => this.deps.client.reactions.add({ channel: this.target.channel, timestamp: this.target.messageTs, name: 'eyes' }));
+    // Next turn of the event loop: building the call costs CPU the model request should not wait for.
+    this.#claim = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#add()).then(
+      () => true,
+      (error: unknown) => {
+        // Anything but already_reacted (a missing scope, a deleted message) must not cost the user an answer.
+        if (slackErrorCode(error) === 'already_reacted') return false;
+        this.deps.logger.debug('working reaction failed', { error });
+        return true;
+      },
+    );
     return Promise.resolve();
+  }
+
+  #add(): Promise<unknown> {
+    return this.deps.client.reactions.add({ channel: this.target.channel, timestamp: this.target.messageTs, name: 'eyes' });
+  }
+
+  /** Resolves false when another session of the bot claimed this message first. */
+  claimed(): Promise<boolean> {
+    return this.#claim;
   }
 
   async clear(): Promise<void> {
     if (!this.#shown) return;
     this.#shown = false;
-    // Removing before the add landed would leave the reaction behind.
-    await this.#adding;
-    await this.#call('reactions.remove', () => this.deps.client.reactions.remove({ channel: this.target.channel, timestamp: this.target.messageTs, name: 'eyes' }));
-  }
-
-  async #call(method: string, fn: () => Promise<unknown>): Promise<void> {
-    try {
-      await fn();
-    } catch (error) {
-      this.deps.logger.debug('working reaction failed', { method, error });
-    }
+    // Removing before the add landed would leave the reaction behind; another session's stays.
+    if (!(await this.#claim)) return;
+    await this.deps.client.reactions
+      .remove({ channel: this.target.channel, timestamp: this.target.messageTs, name: 'eyes' })
+      .catch((error: unknown) => this.deps.logger.debug('working reaction not removed', { error }));
   }
 }
 
@@ -106,6 +130,7 @@ class SlackNativeStream implements ReplySink {
   #lastWriteAt = 0;
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
+  #abandoned = false;
 
   constructor(
     private readonly deps: SlackReplyDeps,
@@ -159,7 +184,7 @@ class SlackNativeStream implements ReplySink {
   }
 
   async #write(final: boolean): Promise<void> {
-    if (this.#fallback !== undefined) return;
+    if (this.#fallback !== undefined || this.#abandoned) return;
     this.#lastWriteAt = Date.now();
     let chunk = this.#text.slice(this.#sent);
     const overflow = this.#sent + chunk.length > streamedMessageMaxChars;
@@ -180,6 +205,11 @@ class SlackNativeStream implements ReplySink {
       );
       if (ok) this.#sent += chunk.length;
       return true;
+    }
+    if (!(await this.working.claimed())) {
+      this.#abandoned = true;
+      this.deps.logger.info('another session is answering this message; leaving it');
+      return false;
     }
     try {
       const response = await this.deps.client.chat.startStream({
@@ -220,6 +250,10 @@ class SlackNativeStream implements ReplySink {
       return false;
     }
   }
+}
+
+function replyTaken(target: SlackReplyTarget): BridgeError {
+  return new BridgeError('reply_taken', `message ${target.channel}:${target.messageTs} is being answered by another session`);
 }
 
 export function slackErrorCode(error: unknown): string | undefined {

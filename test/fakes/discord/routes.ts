@@ -117,6 +117,9 @@ function messageRoutes(backend: Backend): Route[] {
 const uploaded = (store: DiscordStore, channelId: string, ctx: RestContext): APIAttachment[] =>
   ctx.files.map((f) => store.attachment(channelId, { filename: f.filename, contentType: f.contentType, data: f.data }));
 
+/** How long Discord remembers a nonce for enforce_nonce ("the past few minutes"). */
+const nonceWindowMs = 5 * 60_000;
+
 function createMessage({ store, dispatch }: Backend, ctx: RestContext): RestResult {
   const channel = channelOf(store, ctx);
   const body = readMessageBody(ctx.body, ctx.files.length, true);
@@ -127,6 +130,12 @@ function createMessage({ store, dispatch }: Backend, ctx: RestContext): RestResu
     if (!replyTo && body.reference.fail_if_not_exists) {
       throw invalidForm('message_reference', 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message');
     }
+  }
+  // enforce_nonce: Discord returns the author's message with the same nonce from the last few minutes instead of creating one.
+  if (asRecord(ctx.body).enforce_nonce === true && body.nonce !== undefined) {
+    const since = Date.now() - nonceWindowMs;
+    const existing = store.messages(channel.id).find((m) => m.author.id === store.bot.id && m.nonce === body.nonce && Date.parse(m.timestamp) >= since);
+    if (existing) return ok(existing);
   }
   const message = composeMessage(store, {
     channel, author: store.bot, content: body.content ?? '', attachments: uploaded(store, channel.id, ctx),

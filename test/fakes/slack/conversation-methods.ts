@@ -131,7 +131,31 @@ export function conversationMethods(store: SlackStore): Array<[string, MethodSpe
     };
   };
 
+  /** The conversations the bot is a member of (all of them, here), filtered by `types`. */
+  const memberships = (args: Args): MethodBody => {
+    const wanted = new Set((str(args, 'types') ?? 'public_channel').split(',').map((t) => t.trim()));
+    const typeName = { channel: 'public_channel', group: 'private_channel', im: 'im', mpim: 'mpim' } as const;
+    const channels = store
+      .allChannels()
+      .filter((c) => wanted.has(typeName[c.type]))
+      .slice(0, int(args, 'limit') ?? 100)
+      .map((c) => ({
+        id: c.id,
+        name: c.name,
+        created: c.created,
+        is_channel: c.type === 'channel',
+        is_group: c.type === 'group',
+        is_im: c.type === 'im',
+        is_mpim: c.type === 'mpim',
+        is_private: c.type !== 'channel',
+        is_archived: false,
+        ...(c.user === undefined ? {} : { user: c.user }),
+      }));
+    return { ok: true, channels, response_metadata: { next_cursor: '' } };
+  };
+
   return [
+    ['users.conversations', { token: 'bot', handle: memberships }],
     ['conversations.replies', { token: 'bot', handle: replies }],
     ['conversations.history', { token: 'bot', handle: history }],
     ['conversations.info', { token: 'bot', handle: info }],

@@ -288,6 +288,11 @@ export class FakeSlack {
     this.socket.setServerPings(on);
   }
 
+  /** Off: events for a bot that is not connected are dropped instead of delivered on reconnect. */
+  setQueueWhileDisconnected(on: boolean): void {
+    this.socket.setQueueWhileDisconnected(on);
+  }
+
   setSilent(on: boolean): void {
     this.socket.setSilent(on);
   }

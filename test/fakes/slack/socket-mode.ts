@@ -47,6 +47,7 @@ export class SocketModeServer {
   #pinging = true;
   #pongs = 0;
   #stopped = false;
+  #queueWhileDisconnected = true;
 
   constructor(options: SocketModeOptions) {
     this.#options = options;
@@ -105,8 +106,16 @@ export class SocketModeServer {
     }
     const live = this.#live();
     const target = live[this.#roundRobin++ % Math.max(live.length, 1)];
-    if (target === undefined) this.#queue.push(envelope);
-    else this.#send(target, envelope);
+    if (target !== undefined) this.#send(target, envelope);
+    else if (this.#queueWhileDisconnected) this.#queue.push(envelope);
+  }
+
+  /**
+   * Off: events sent while no socket is open are dropped, as when Slack has given up retrying
+   * an app that stayed away (catch-up has to find them).
+   */
+  setQueueWhileDisconnected(on: boolean): void {
+    this.#queueWhileDisconnected = on;
   }
 
   waitForAck(envelopeId: string, timeoutMs: number, unref = false): Promise<{ latencyMs: number }> {

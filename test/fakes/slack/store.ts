@@ -75,6 +75,11 @@ export class SlackStore {
     return this.#channels.get(id)?.info;
   }
 
+  /** Every channel, in creation order (the fake treats the bot as a member of all of them). */
+  allChannels(): FakeChannel[] {
+    return [...this.#channels.values()].map((record) => record.info);
+  }
+
   ensureChannel(id: string, type?: ChannelType, user?: string): FakeChannel {
     return this.channel(id) ?? this.addChannel({ id, ...(type === undefined ? {} : { type }), ...(user === undefined ? {} : { user }) });
   }

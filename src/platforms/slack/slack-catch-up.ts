@@ -1,0 +1,109 @@
+import type { webApi } from '@slack/bolt';
+import type { InboundMessage } from '../../core/index.js';
+import { unansweredInOrder, type CatchUpScan } from '../shared/catch-up.js';
+import { routeSlackEvent, type SlackAllowlist, type SlackIdentity, type SlackMessageEvent } from './slack-events.js';
+
+type WebClient = webApi.WebClient;
+
+interface HistoryMessage extends Omit<SlackMessageEvent, 'type' | 'channel'> {
+  readonly reply_count?: number;
+  readonly reply_users?: readonly string[];
+  readonly latest_reply?: string;
+}
+
+interface Conversation {
+  readonly id?: string;
+  readonly is_im?: boolean;
+}
+
+export interface SlackScanSource {
+  readonly client: WebClient;
+  readonly identity: SlackIdentity;
+  readonly allow: SlackAllowlist;
+  readonly maxConversations: number;
+  readonly windowMs: number;
+}
+
+const toTs = (ms: number) => (ms / 1000).toFixed(6);
+
+interface TimelineItem {
+  readonly kind: 'request' | 'answer';
+  readonly m: HistoryMessage;
+}
+
+/**
+ * Finds messages addressed to the bot that have no answer from it, deciding
+ * from Slack alone: in the conversations the bot is a member of, mentions and
+ * DMs since `sinceMs` whose thread (or, in a DM, the messages after them) holds
+ * no reply from the bot. Messages in the window before `sinceMs` are counted.
+ */
+export async function scanSlackForUnanswered(source: SlackScanSource, sinceMs: number): Promise<CatchUpScan> {
+  const listed = await source.client.users.conversations({ types: 'public_channel,private_channel,mpim,im', exclude_archived: true, limit: source.maxConversations });
+  const conversations = ((listed.channels ?? []) as Conversation[]).slice(0, source.maxConversations);
+  const unanswered: InboundMessage[] = [];
+  let tooOld = 0;
+  for (const conversation of conversations) {
+    if (conversation.id === undefined) continue;
+    const found = await scanConversation(source, conversation.id, conversation.is_im === true, sinceMs);
+    for (const message of found) {
+      if (message.sentAt >= sinceMs) unanswered.push(message);
+      else tooOld += 1;
+    }
+  }
+  return { unanswered, tooOld, conversationsRead: conversations.length };
+}
+
+async function scanConversation(source: SlackScanSource, channel: string, isDm: boolean, sinceMs: number): Promise<InboundMessage[]> {
+  const messages = await recentHistory(source.client, channel, sinceMs - source.windowMs);
+  const isSelf = (m: HistoryMessage) => m.user === source.identity.botUserId || (m.bot_id !== undefined && m.bot_id === source.identity.botId);
+  const route = (m: HistoryMessage, threadTs: string | undefined) => {
+    const event: SlackMessageEvent = { ...m, type: isDm ? 'message' : 'app_mention', channel, channel_type: isDm ? 'im' : 'channel', ...(threadTs === undefined ? {} : { thread_ts: threadTs }) };
+    const routing = routeSlackEvent(event, source.identity, source.allow);
+    return routing.answer && !routing.message.authorIsBot ? routing.message : undefined;
+  };
+  if (isDm) {
+    // Live DM answers follow at top level; late ones go into the message's own thread.
+    const timeline = messages.filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts).flatMap((m): TimelineItem[] => {
+      if (isSelf(m)) return [{ kind: 'answer', m }];
+      if (m.reply_users?.includes(source.identity.botUserId) === true) return [];
+      return route(m, undefined) === undefined ? [] : [{ kind: 'request', m }];
+    });
+    return unansweredInOrder(timeline).flatMap(({ m }) => route(m, m.ts) ?? []);
+  }
+  const mentionsBot = (m: HistoryMessage) => (m.text ?? '').includes(`<@${source.identity.botUserId}`);
+  const results: InboundMessage[] = [];
+  const lookedBackTo = sinceMs - source.windowMs;
+  for (const root of messages) {
+    const activeThread = (root.reply_count ?? 0) > 0 && (mentionsBot(root) || Number(root.latest_reply ?? 0) * 1000 >= lookedBackTo);
+    if (!activeThread && !mentionsBot(root)) continue;
+    const thread = activeThread ? await threadOf(source.client, channel, root.ts) : [root];
+    const timeline = thread.flatMap((m): TimelineItem[] => (isSelf(m) ? [{ kind: 'answer', m }] : mentionsBot(m) ? [{ kind: 'request', m }] : []));
+    results.push(...unansweredInOrder(timeline).flatMap(({ m }) => route(m, m.thread_ts ?? m.ts) ?? []));
+  }
+  return results;
+}
+
+async function threadOf(client: WebClient, channel: string, ts: string): Promise<HistoryMessage[]> {
+  const page = await client.conversations.replies({ channel, ts, limit: 200 });
+  return (page.messages ?? []) as HistoryMessage[];
+}
+
+/** Pages a busy conversation is read back through at most. */
+const maxPages = 3;
+
+/**
+ * The conversation's top-level messages since `sinceMs` (a second window back,
+ * so what is just too old can be counted), oldest first. Slack pages newest
+ * first, so a very busy conversation is read only this far back.
+ */
+async function recentHistory(client: WebClient, channel: string, sinceMs: number): Promise<HistoryMessage[]> {
+  const collected: HistoryMessage[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages; page += 1) {
+    const result = await client.conversations.history({ channel, oldest: toTs(sinceMs), limit: 200, ...(cursor === undefined ? {} : { cursor }) });
+    collected.push(...((result.messages ?? []) as HistoryMessage[]));
+    cursor = result.response_metadata?.next_cursor || undefined;
+    if (cursor === undefined) break;
+  }
+  return collected.reverse();
+}
