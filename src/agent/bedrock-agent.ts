@@ -1,5 +1,8 @@
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, type ContentBlock, type TokenUsage as BedrockUsage, type ToolUseBlock } from '@aws-sdk/client-bedrock-runtime';
+import http from 'node:http';
+import https from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AgentConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { toConverseMessages } from './converse-messages.js';
@@ -9,6 +12,18 @@ import { isModelUnavailable } from './model-fallback.js';
 import { ModelCutError, toModelError } from './model-errors.js';
 import type { ToolRegistry } from './tool-registry.js';
 import type { AgentStats, ChatAgent, ChatRequest, ChatResult, UsageTotals } from './types.js';
+
+/**
+ * The SDK's default HTTP/2 handler gives every event stream its own connection,
+ * so each answer would pay a TCP and TLS handshake; ConverseStream works over
+ * HTTP/1.1, where keep-alive reuses connections.
+ */
+function keepAliveHandler(): NodeHttpHandler {
+  return new NodeHttpHandler({
+    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+  });
+}
 
 /** Failures inside a stream are not retried by the SDK; we retry a round that showed nothing yet. */
 const streamRetryDelaysMs = [400, 1600];
@@ -37,7 +52,7 @@ export class BedrockAgent implements ChatAgent {
     private readonly logger: Logger,
     client?: BedrockRuntimeClient,
   ) {
-    const newClient = () => new BedrockRuntimeClient({ maxAttempts: config.maxAttempts, retryMode: 'adaptive' });
+    const newClient = () => new BedrockRuntimeClient({ maxAttempts: config.maxAttempts, retryMode: 'adaptive', requestHandler: keepAliveHandler() });
     this.#client = client ?? newClient();
     // Adaptive retry rate-limits per client: the primary's throttles must not slow the fallback.
     this.#fallbackClient = config.fallbackModelId === undefined ? undefined : (client ?? newClient());

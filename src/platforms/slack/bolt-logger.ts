@@ -9,8 +9,9 @@ export function toSlackLogger(logger: Logger): SlackLogger {
   let level: LogLevel = logger.isDebugEnabled() ? LogLevel.DEBUG : LogLevel.INFO;
   const text = (parts: unknown[]) => parts.map((p) => (p instanceof Error ? p.message : typeof p === 'string' ? p : JSON.stringify(p))).join(' ');
   return {
-    debug: (...parts: unknown[]) => logger.debug(text(parts)),
-    info: (...parts: unknown[]) => logger.debug(text(parts)),
+    // Bolt logs whole envelopes at debug: build the text only when it will be written.
+    debug: (...parts: unknown[]) => logger.isDebugEnabled() && logger.debug(text(parts)),
+    info: (...parts: unknown[]) => logger.isDebugEnabled() && logger.debug(text(parts)),
     warn: (...parts: unknown[]) => logger.warn(text(parts)),
     error: (...parts: unknown[]) => logger.warn(text(parts)),
     setLevel: (next: LogLevel) => {

@@ -44,6 +44,8 @@ export async function startSniffingServer(handle: (exchange: Exchange) => void):
   h2.on('stream', (stream, headers) => handle(fromHttp2(stream, headers)));
 
   const server = net.createServer((socket) => {
+    // As AWS's endpoints do: without it a keep-alive HTTP/1.1 client waits out Nagle (~40 ms) per answer.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     // A client vanishing mid-answer is a scenario under test, not a crash of the fake.

@@ -1,0 +1,167 @@
+// Builds and runs the processes under test: the real bot (tsc output, `node main.js`) and the
+// baseline (esbuild output of bench/baseline-bot.ts), each with the inspector on 127.0.0.1.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { Inspector, type HeapReading } from './inspector.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+export type BotKind = 'bridge' | 'baseline';
+
+export interface Builds {
+  readonly entries: Record<BotKind, string>;
+  /** Where the bridge came from: dist/ (fresh) or a temporary tsc build. */
+  readonly note: string;
+  /** Removes the temporary directory (synchronously, so it also works on the way out). */
+  cleanup(): void;
+}
+
+/**
+ * The bridge: `bridgeEntry` when given (e.g. a patched build to compare), else dist/main.js when it
+ * is newer than every file in src/, else src compiled into a temp dir. The baseline: esbuild output.
+ */
+export async function buildBots(bridgeEntry?: string): Promise<Builds> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-'));
+  await writeFile(join(dir, 'package.json'), '{"type":"module"}\n');
+  await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  let bridge = join(REPO_ROOT, 'dist', 'main.js');
+  let note = 'dist/ is up to date';
+  if (bridgeEntry !== undefined) {
+    bridge = bridgeEntry;
+    note = `bridge from ${bridgeEntry}`;
+  } else if (!(await distIsFresh())) {
+    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist'), '--noCheck', '--sourceMap', 'false'], 180_000);
+    bridge = join(dir, 'dist', 'main.js');
+    note = 'dist/ was stale: compiled src/ with tsc into a temp dir';
+  }
+  const baseline = join(dir, 'baseline-bot.js');
+  await build({ entryPoints: [join(REPO_ROOT, 'bench', 'baseline-bot.ts')], outfile: baseline, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
+  return { entries: { bridge, baseline }, note, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function distIsFresh(): Promise<boolean> {
+  const main = await stat(join(REPO_ROOT, 'dist', 'main.js')).catch(() => undefined);
+  if (main === undefined) return false;
+  const src = join(REPO_ROOT, 'src');
+  for (const entry of await readdir(src, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    const file = join(entry.parentPath, entry.name);
+    const built = join(REPO_ROOT, 'dist', relative(src, file).replace(/\.ts$/, '.js'));
+    const [source, output] = await Promise.all([stat(file), stat(built).catch(() => undefined)]);
+    if (output === undefined || source.mtimeMs > output.mtimeMs || source.mtimeMs > main.mtimeMs) return false;
+  }
+  return true;
+}
+
+function run(command: string, args: string[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      // --noCheck emits whatever parses; only a missing entry point is fatal.
+      if (code === 0 || code === 2) resolve();
+      else reject(new Error(`${args.join(' ')} exited ${code}:\n${output}`));
+    });
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface BotProcess {
+  readonly kind: BotKind;
+  readonly pid: number;
+  /** HTTP port of the bridge's runtime server (unused by the baseline). */
+  readonly port: number;
+  /** performance.now() just before spawn(). */
+  readonly spawnedAt: number;
+  /** Last lines of stdout and stderr, for error messages. */
+  readonly output: string[];
+  readonly exited: Promise<number | null>;
+  rssBytes(): Promise<number>;
+  /** User + system CPU time of the process so far, from /proc (10 ms resolution). */
+  cpuMs(): Promise<number>;
+  heap(): Promise<HeapReading>;
+  inspector(): Promise<Inspector>;
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+const STRIPPED = /^(SLACK_|DISCORD_|AWS_|BRIDGE_SECRET_ID$|SESSION_ID$|LOG_LEVEL$|PORT$|NODE_OPTIONS$)/;
+const OUTPUT_KEPT = 60;
+
+export async function startBotProcess(kind: BotKind, entry: string, env: Record<string, string>): Promise<BotProcess> {
+  const port = await freePort();
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !STRIPPED.test(key)));
+  const spawnedAt = performance.now();
+  const child: ChildProcess = spawn(process.execPath, ['--inspect=127.0.0.1:0', entry], {
+    cwd: REPO_ROOT,
+    env: { ...inherited, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const keep = (line: string): void => {
+    output.push(line);
+    if (output.length > OUTPUT_KEPT) output.shift();
+  };
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  if (child.stdout === null || child.stderr === null || child.pid === undefined) throw new Error(`could not spawn ${kind}`);
+  createInterface({ input: child.stdout }).on('line', keep);
+  const inspectorUrl = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
+      keep(line);
+      const match = /Debugger listening on (ws:\/\/\S+)/.exec(line);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    void exited.then((code) => reject(new Error(`${kind} exited ${code} during start:\n${output.join('\n')}`)));
+  });
+  const pid = child.pid;
+  let inspector: Promise<Inspector> | undefined;
+  const connect = (): Promise<Inspector> => (inspector ??= inspectorUrl.then((url) => Inspector.connect(url)));
+  await inspectorUrl;
+  return {
+    kind,
+    pid,
+    port,
+    spawnedAt,
+    output,
+    exited,
+    rssBytes: async () => {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
+    },
+    cpuMs: async () => {
+      const line = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
+      // After "pid (comm) ": state is index 0, utime 11, stime 12, in clock ticks (100 per second on Linux).
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    heap: async () => (await connect()).heapAfterGc(),
+    inspector: connect,
+    stop: async (graceMs = 15_000) => {
+      if (inspector !== undefined) (await inspector.catch(() => undefined))?.close();
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

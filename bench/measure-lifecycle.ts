@@ -1,0 +1,78 @@
+// Start-up and reconnect. Both are read on the fakes' side (the moment the fake sends Slack's
+// `hello` on a new socket, or Discord's READY / RESUMED), the same way for the bridge and the
+// baseline; for the bridge its own view (/ping, keepalive platform states) is read as well.
+import type { Launch, Rig } from './rig.js';
+import { sleep } from './stats.js';
+import type { Platform } from './tracker.js';
+
+export interface StartupSample {
+  readonly fakeReadyMs: number;
+  readonly statusReadyMs?: number;
+}
+
+/** Starts the rig's bot, measures, and stops it again unless `keep` (then the bot stays running). */
+export async function startupOnce(rig: Rig, entry: string, keep: boolean): Promise<StartupSample> {
+  const launch: Launch = await rig.launch(entry);
+  if (!keep) await rig.stopBot();
+  return { fakeReadyMs: launch.fakeReadyMs, ...(launch.statusReadyMs === undefined ? {} : { statusReadyMs: launch.statusReadyMs }) };
+}
+
+export interface ReconnectSample {
+  /** Drop -> the fake completed the handshake on a new socket. */
+  readonly fakeMs: number;
+  /** Bridge only: drop -> the keepalive action reports the platform `connected` again. */
+  readonly statusMs?: number;
+}
+
+export async function reconnectOnce(rig: Rig, platform: Platform, timeoutMs = 15_000): Promise<ReconnectSample> {
+  if (!rig.running) throw new Error(`${rig.name}: the bot is not running`);
+  const droppedAt = performance.now();
+  let reconnected: Promise<unknown>;
+  if (platform === 'slack') {
+    rig.slack.dropConnections();
+    reconnected = rig.slack.waitForConnections(1, timeoutMs);
+  } else {
+    const { counts } = rig.discord;
+    const before = counts.resumes + counts.readies;
+    rig.discord.dropAll();
+    reconnected = rig.discord.waitUntil(() => counts.resumes + counts.readies > before, 'RESUMED or READY', timeoutMs);
+  }
+  await reconnected;
+  const fakeMs = performance.now() - droppedAt;
+  if (rig.kind !== 'bridge') return { fakeMs };
+  await rig.waitForPlatformConnected(platform, timeoutMs);
+  return { fakeMs, statusMs: performance.now() - droppedAt };
+}
+
+export interface ReconnectResults {
+  readonly byRig: Map<Rig, Record<Platform, ReconnectSample[]>>;
+  readonly failures: number;
+}
+
+/**
+ * Drops Slack and Discord of every rig at once per round (each rig `offsetMs` after the previous,
+ * so two processes never handshake in the same instant), then waits for all to be back.
+ */
+export async function reconnectRounds(rigs: readonly Rig[], rounds: number, offsetMs: number): Promise<ReconnectResults> {
+  const byRig = new Map<Rig, Record<Platform, ReconnectSample[]>>(rigs.map((rig) => [rig, { slack: [], discord: [] }]));
+  let failures = 0;
+  for (let round = 0; round < rounds; round += 1) {
+    await Promise.all(
+      rigs.map(async (rig, index) => {
+        await sleep(index * offsetMs);
+        const record = byRig.get(rig) as Record<Platform, ReconnectSample[]>;
+        await Promise.all(
+          (['slack', 'discord'] as const).map((platform) =>
+            reconnectOnce(rig, platform).then(
+              (sample) => void record[platform].push(sample),
+              () => void (failures += 1),
+            ),
+          ),
+        );
+      }),
+    );
+    // Let the new sockets settle (first pings, Discord's first heartbeat) before the next drop.
+    await sleep(150);
+  }
+  return { byRig, failures };
+}
