@@ -99,3 +99,24 @@ export function keepRecentAttachments(turns: ConversationTurn[], maxBytes: numbe
   }
   return result;
 }
+
+/** Rough characters per token for budgeting; exact counts would need the model's tokenizer. */
+const charsPerToken = 4;
+
+/**
+ * The newest turns that fit `tokenBudget`, oldest dropped first; with
+ * `keepFirst`, the first turn (a thread's parent) stays whatever its place.
+ */
+export function fitToTokenBudget(turns: readonly ConversationTurn[], tokenBudget: number, keepFirst = false): ConversationTurn[] {
+  let left = tokenBudget * charsPerToken;
+  const first = keepFirst ? turns[0] : undefined;
+  if (first !== undefined) left -= first.text.length;
+  const kept: ConversationTurn[] = [];
+  for (let i = turns.length - 1; i >= (first === undefined ? 0 : 1); i -= 1) {
+    const turn = turns[i] as ConversationTurn;
+    if (turn.text.length > left) break;
+    left -= turn.text.length;
+    kept.unshift(turn);
+  }
+  return first === undefined ? kept : [first, ...kept];
+}

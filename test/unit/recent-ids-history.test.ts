@@ -1,7 +1,7 @@
 // Proves dedupe memory is bounded by age and count, and history by turns, size and conversations.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConversationHistory, RecentIds, trimTurns } from '../../src/core/index.js';
+import { ConversationHistory, RecentIds, fitToTokenBudget, trimTurns } from '../../src/core/index.js';
 
 test('an id is remembered within its TTL and forgotten after', () => {
   let now = 0;
@@ -44,4 +44,10 @@ test('history keeps the most recently used conversations within its bound', () =
   assert.equal(history.get('x'), undefined);
   history.seed('a', [{ role: 'user', text: 'ignored' }]);
   assert.deepEqual(history.get('a')?.map((t) => t.text), ['hi a']);
+});
+
+test('fitToTokenBudget keeps the newest turns within the budget, and the first one when asked', () => {
+  const turns = ['parent', 'a'.repeat(40), 'b'.repeat(40), 'c'.repeat(40)].map((text) => ({ role: 'user' as const, text }));
+  assert.deepEqual(fitToTokenBudget(turns, 20).map((t) => t.text[0]), ['b', 'c'], '80 characters: the two newest');
+  assert.deepEqual(fitToTokenBudget(turns, 25, true).map((t) => t.text[0]), ['p', 'b', 'c'], 'the parent stays');
 });

@@ -1,12 +1,10 @@
 import { Routes, type APIMessage, type REST } from 'discord.js';
-import type { ConversationTurn } from '../../core/index.js';
+import { fitToTokenBudget, type ConversationTurn } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 import { discordTextToPlain, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
 
 /** How far back a conversation is read (the token budget and history bounds trim further). */
 const lookBack = 50;
-/** Rough tokens per character for budgeting; exact counts would need the model's tokenizer. */
-const charsPerToken = 4;
 /** Replies of replies followed for context. */
 const maxReplyHops = 3;
 
@@ -36,19 +34,7 @@ export async function loadDiscordTurns(source: DiscordHistorySource, channelId: 
     if (text === '') return [];
     return [{ role: 'user', text: scope === 'dm' ? text : `${view.authorName}: ${text}` }];
   });
-  return newestWithin(turns, source.tokenBudget * charsPerToken);
-}
-
-function newestWithin(turns: ConversationTurn[], budgetChars: number): ConversationTurn[] {
-  let left = budgetChars;
-  const kept: ConversationTurn[] = [];
-  for (let i = turns.length - 1; i >= 0; i -= 1) {
-    const turn = turns[i] as ConversationTurn;
-    if (turn.text.length > left) break;
-    left -= turn.text.length;
-    kept.unshift(turn);
-  }
-  return kept;
+  return fitToTokenBudget(turns, source.tokenBudget);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { ConversationTurn } from '../../core/index.js';
+import { fitToTokenBudget, type ConversationTurn } from '../../core/index.js';
 import { slackTextToPlain, stripBotMention, type SlackIdentity, type SlackReplyTarget } from './slack-events.js';
 import type { SlackUserNames } from './user-names.js';
 
@@ -17,8 +17,6 @@ interface SlackHistoryMessage {
 /** How far back a conversation is read (the token budget and history bounds trim further). */
 const maxMessages = 200;
 const pageSize = 100;
-/** Rough tokens per character for budgeting; exact counts would need the model's tokenizer. */
-const charsPerToken = 4;
 
 export interface SlackHistorySource {
   readonly client: WebClient;
@@ -42,7 +40,7 @@ export async function loadSlackTurns(source: SlackHistorySource, target: SlackRe
   await source.names.resolve([...new Set(messages.flatMap((m) => (m.user === undefined ? [] : [m.user])))]);
   const speakers = new Set(messages.filter((m) => !isSelf(m, source.identity)).map((m) => m.user));
   const turns = messages.map((m) => toTurn(m, source, speakers.size > 1 || target.threadTs !== undefined));
-  return withinBudget(turns, target.threadTs !== undefined && messages[0]?.ts === target.threadTs, source.tokenBudget);
+  return fitToTokenBudget(turns, source.tokenBudget, target.threadTs !== undefined && messages[0]?.ts === target.threadTs);
 }
 
 function toTurn(m: SlackHistoryMessage, source: SlackHistorySource, withNames: boolean): ConversationTurn {
@@ -50,21 +48,6 @@ function toTurn(m: SlackHistoryMessage, source: SlackHistorySource, withNames: b
   const text = slackTextToPlain(stripBotMention(m.text ?? '', source.identity.botUserId), (id) => source.names.cached(id));
   const name = m.user === undefined ? 'someone' : (source.names.cached(m.user) ?? m.user);
   return { role: 'user', text: withNames ? `${name}: ${text}` : text };
-}
-
-/** Keeps the thread's parent (when it is there) and the newest turns that fit the budget. */
-function withinBudget(turns: ConversationTurn[], keepFirst: boolean, tokenBudget: number): ConversationTurn[] {
-  let budget = tokenBudget * charsPerToken;
-  const first = keepFirst ? turns[0] : undefined;
-  if (first !== undefined) budget -= first.text.length;
-  const kept: ConversationTurn[] = [];
-  for (let i = turns.length - 1; i >= (first === undefined ? 0 : 1); i -= 1) {
-    const turn = turns[i] as ConversationTurn;
-    if (turn.text.length > budget) break;
-    budget -= turn.text.length;
-    kept.unshift(turn);
-  }
-  return first === undefined ? kept : [first, ...kept];
 }
 
 function isSelf(m: SlackHistoryMessage, identity: SlackIdentity): boolean {
