@@ -46,6 +46,8 @@ export interface FakeDiscord {
   sendUserMessage(input: UserMessageInput): StoredMessage;
   /** Dispatches MESSAGE_CREATE for a stored message once more, as a replay after a resume can. */
   redeliverMessage(message: StoredMessage): void;
+  /** Starts a public thread (type 11) in a guild text channel (default: the first) and dispatches THREAD_CREATE. */
+  createThread(name: string, parentId?: string, owner?: FakeUserSpec): { id: string; parentId: string };
   /** The DM channel with this user (type 1), created on first use. */
   dmChannel(user?: string | FakeUserSpec): { id: string; type: number; recipients: APIUser[] };
   sendInteraction(input: InteractionInput): SentInteraction;
@@ -130,6 +132,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return message;
     },
     redeliverMessage: (message) => gateway.dispatch('MESSAGE_CREATE', store.gatewayMessage(message)),
+    createThread: (name, parentId = defaultChannel, owner = DEFAULT_USER) => {
+      const thread = store.createThread(parentId, name, store.ensureUser(owner).id);
+      gateway.dispatch('THREAD_CREATE', { ...store.channelPayload(thread), newly_created: true });
+      changed();
+      return { id: thread.id, parentId };
+    },
     dmChannel: (user = DEFAULT_USER) => {
       const recipient = store.ensureUser(typeof user === 'string' ? { id: user, username: `user${user.slice(-4)}` } : user);
       const channel = store.dmChannelFor(recipient.id);

@@ -97,6 +97,9 @@ export function shapeForIntents(event: string, data: Record<string, unknown>, in
     case 'CHANNEL_CREATE':
     case 'CHANNEL_UPDATE':
     case 'CHANNEL_DELETE':
+    case 'THREAD_CREATE':
+    case 'THREAD_UPDATE':
+    case 'THREAD_DELETE':
       return intents & Intent.Guilds ? data : undefined;
     case 'MESSAGE_REACTION_ADD':
     case 'MESSAGE_REACTION_REMOVE':

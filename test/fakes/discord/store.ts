@@ -18,7 +18,7 @@ const MEMBER_PERMISSIONS = [10, 11, 14, 15, 16, 6, 18, 31, 35, 38].reduce((all, 
 // The bot's managed role adds Manage Messages, as a typical invite link grants.
 const BOT_PERMISSIONS = MEMBER_PERMISSIONS | bit(13);
 
-export const ChannelKind = { GuildText: 0, DM: 1 } as const;
+export const ChannelKind = { GuildText: 0, DM: 1, PublicThread: 11 } as const;
 
 export interface ChannelState {
   id: string;
@@ -26,6 +26,9 @@ export interface ChannelState {
   name?: string;
   guildId?: string;
   recipientId?: string;
+  /** Threads: the channel the thread lives in, and who started it. */
+  parentId?: string;
+  ownerId?: string;
   position: number;
   lastMessageId: string | null;
 }
@@ -37,6 +40,8 @@ interface GuildState {
   botRoleId: string;
   joinedAt: string;
   channelIds: string[];
+  /** Active threads, which GUILD_CREATE lists apart from the channels. */
+  threadIds: string[];
   /** user id → joined_at */
   members: Map<string, string>;
 }
@@ -70,7 +75,7 @@ export class DiscordStore {
     this.ensureUser(spec.members?.[0] ?? DEFAULT_USER);
     this.guilds.set(spec.id, {
       id: spec.id, name: spec.name, ownerId, botRoleId: this.ids.next(), joinedAt: now,
-      channelIds: spec.channels.map((c) => c.id), members,
+      channelIds: spec.channels.map((c) => c.id), threadIds: [], members,
     });
     spec.channels.forEach((c, position) =>
       this.channels.set(c.id, { id: c.id, type: ChannelKind.GuildText, name: c.name, guildId: spec.id, position, lastMessageId: null }));
@@ -95,7 +100,28 @@ export class DiscordStore {
     return channel;
   }
 
+  /** A public thread started in a guild text channel, as Discord stores it. */
+  createThread(parentId: string, name: string, ownerId: string): ChannelState {
+    const parent = this.channels.get(parentId);
+    if (parent?.type !== ChannelKind.GuildText || parent.guildId === undefined) throw new Error(`fake Discord: ${parentId} is not a guild text channel`);
+    const thread: ChannelState = {
+      id: this.ids.next(), type: ChannelKind.PublicThread, name, guildId: parent.guildId, parentId, ownerId, position: 0, lastMessageId: null,
+    };
+    this.channels.set(thread.id, thread);
+    this.guilds.get(parent.guildId)?.threadIds.push(thread.id);
+    return thread;
+  }
+
   channelPayload(channel: ChannelState, inGuildCreate = false): Record<string, unknown> {
+    if (channel.type === ChannelKind.PublicThread) {
+      // Threads carry guild_id everywhere, GUILD_CREATE's threads array included.
+      return {
+        id: channel.id, type: channel.type, name: channel.name, guild_id: channel.guildId, parent_id: channel.parentId,
+        owner_id: channel.ownerId, flags: 0, rate_limit_per_user: 0, last_message_id: channel.lastMessageId,
+        message_count: this.messages(channel.id).length, member_count: 1, total_message_sent: this.messages(channel.id).length,
+        thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date().toISOString(), locked: false },
+      };
+    }
     if (channel.type === ChannelKind.DM) {
       const recipient = this.users.get(channel.recipientId ?? '');
       return { id: channel.id, type: channel.type, last_message_id: channel.lastMessageId, flags: 0, recipients: recipient ? [recipient] : [] };
@@ -147,7 +173,9 @@ export class DiscordStore {
       premium_progress_bar_enabled: false, max_members: 500_000, max_video_channel_users: 25,
       joined_at: guild.joinedAt, large: false, unavailable: false, member_count: guild.members.size,
       // Without GUILD_PRESENCES Discord sends only the bot's own member here.
-      members: [this.member(guild.id, this.bot.id)], channels, threads: [], presences: [], voice_states: [],
+      members: [this.member(guild.id, this.bot.id)], channels,
+      threads: guild.threadIds.flatMap((id) => { const thread = this.channels.get(id); return thread ? [this.channelPayload(thread, true)] : []; }),
+      presences: [], voice_states: [],
       stage_instances: [], guild_scheduled_events: [], soundboard_sounds: [],
     };
   }
