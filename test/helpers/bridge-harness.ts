@@ -78,6 +78,36 @@ export async function startBridge(env: Record<string, string>): Promise<InProces
   return { app, url: `http://127.0.0.1:${app.port}`, logs, stop: () => app.stop('test') };
 }
 
+/** A bridge with one platform enabled, on fakes that outlive its restarts. */
+export interface BridgeRig {
+  bridge: InProcessBridge;
+  /** Starts a fresh bridge (empty in-memory state) on the same fakes. */
+  restart(): Promise<InProcessBridge>;
+  close(): Promise<void>;
+}
+
+/** Starts the bridge with `env`, waits for its only platform to connect, and closes `fakes` last. */
+export async function startBridgeRig(env: Record<string, string>, connectTimeoutMs: number, fakes: Array<{ close(): Promise<void> }>): Promise<BridgeRig> {
+  const launch = async () => {
+    const bridge = await startBridge(env);
+    await eventually(() => (bridge.app.platforms[0]?.connection.state === 'connected' ? true : undefined), connectTimeoutMs, 'platform connected');
+    return bridge;
+  };
+  const rig: BridgeRig = {
+    bridge: await launch(),
+    async restart() {
+      await rig.bridge.stop();
+      rig.bridge = await launch();
+      return rig.bridge;
+    },
+    async close() {
+      await rig.bridge.stop();
+      for (const fake of fakes) await fake.close();
+    },
+  };
+  return rig;
+}
+
 export interface ChildBridge {
   readonly process: ChildProcessWithoutNullStreams;
   readonly logs: LogLines;

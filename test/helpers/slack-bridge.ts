@@ -1,15 +1,11 @@
 // The real bridge with Slack enabled, pointed at the fake Slack and fake Bedrock.
 import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock/index.js';
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from '../fakes/slack/index.js';
-import { awsTestEnv, eventually, startBridge, type InProcessBridge } from './bridge-harness.js';
+import { awsTestEnv, startBridgeRig, type BridgeRig } from './bridge-harness.js';
 
-export interface SlackRig {
+export interface SlackRig extends BridgeRig {
   readonly slack: FakeSlack;
   readonly bedrock: FakeBedrock;
-  bridge: InProcessBridge;
-  /** Starts a fresh bridge process-state on the same fakes (a restart). */
-  restart(): Promise<InProcessBridge>;
-  close(): Promise<void>;
 }
 
 export function slackEnv(slack: FakeSlack, bedrock: FakeBedrock, extra: Record<string, string> = {}): Record<string, string> {
@@ -26,25 +22,6 @@ export function slackEnv(slack: FakeSlack, bedrock: FakeBedrock, extra: Record<s
 export async function startSlackRig(extraEnv: Record<string, string> = {}, slackOptions: FakeSlackOptions = {}): Promise<SlackRig> {
   const slack = await startFakeSlack(slackOptions);
   const bedrock = await startFakeBedrock();
-  const launch = async () => {
-    const bridge = await startBridge(slackEnv(slack, bedrock, extraEnv));
-    await eventually(() => (bridge.app.platforms[0]?.connection.state === 'connected' ? true : undefined), 10_000, 'slack connected');
-    return bridge;
-  };
-  const rig: SlackRig = {
-    slack,
-    bedrock,
-    bridge: await launch(),
-    async restart() {
-      await rig.bridge.stop();
-      rig.bridge = await launch();
-      return rig.bridge;
-    },
-    async close() {
-      await rig.bridge.stop();
-      await slack.close();
-      await bedrock.close();
-    },
-  };
-  return rig;
+  // Object.assign keeps the rig object itself, so `rig.bridge` still follows restarts.
+  return Object.assign(await startBridgeRig(slackEnv(slack, bedrock, extraEnv), 10_000, [slack, bedrock]), { slack, bedrock });
 }
