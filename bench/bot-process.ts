@@ -7,11 +7,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { inheritedEnv, REPO_ROOT, stopChild } from '../test/fakes/agentcore/bot-process.js';
+import { runNode } from '../test/deploy/run-script.js';
 import { Inspector, type HeapReading } from './inspector.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 export type BotKind = 'bridge' | 'baseline';
 
 export interface Builds {
@@ -37,7 +37,7 @@ export async function buildBots(bridgeEntry?: string): Promise<Builds> {
     note = `bridge from ${bridgeEntry}`;
   } else if (!(await distIsFresh())) {
     const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist'), '--noCheck', '--sourceMap', 'false'], 180_000);
+    await compile([tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist'), '--noCheck', '--sourceMap', 'false'], 180_000);
     bridge = join(dir, 'dist', 'main.js');
     note = 'dist/ was stale: compiled src/ with tsc into a temp dir';
   }
@@ -60,23 +60,13 @@ async function distIsFresh(): Promise<boolean> {
   return true;
 }
 
-function run(command: string, args: string[], timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      // --noCheck emits whatever parses; only a missing entry point is fatal.
-      if (code === 0 || code === 2) resolve();
-      else reject(new Error(`${args.join(' ')} exited ${code}:\n${output}`));
-    });
-  });
+async function compile(args: string[], timeoutMs: number): Promise<void> {
+  const { code, stdout, stderr } = await runNode(args, process.env as Record<string, string>, timeoutMs);
+  // --noCheck emits whatever parses; only a missing entry point is fatal.
+  if (code !== 0 && code !== 2) throw new Error(`${args.join(' ')} exited ${code}:\n${stdout}${stderr}`);
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -103,12 +93,13 @@ export interface BotProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-const STRIPPED = /^(SLACK_|DISCORD_|AWS_|BRIDGE_SECRET_ID$|SESSION_ID$|LOG_LEVEL$|PORT$|NODE_OPTIONS$)/;
+/** Besides the tokens and AWS settings startBot strips too: the bench sets these itself. */
+const ALSO_STRIPPED = ['LOG_LEVEL', 'PORT', 'NODE_OPTIONS'];
 const OUTPUT_KEPT = 60;
 
 export async function startBotProcess(kind: BotKind, entry: string, env: Record<string, string>): Promise<BotProcess> {
   const port = await freePort();
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !STRIPPED.test(key)));
+  const inherited = inheritedEnv(ALSO_STRIPPED);
   const spawnedAt = performance.now();
   const child: ChildProcess = spawn(process.execPath, ['--inspect=127.0.0.1:0', entry], {
     cwd: REPO_ROOT,
@@ -156,12 +147,7 @@ export async function startBotProcess(kind: BotKind, entry: string, env: Record<
     inspector: connect,
     stop: async (graceMs = 15_000) => {
       if (inspector !== undefined) (await inspector.catch(() => undefined))?.close();
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
+      return stopChild(child, exited, graceMs);
     },
   };
 }

@@ -24,7 +24,7 @@ export interface ReconnectSample {
   readonly statusMs?: number;
 }
 
-export async function reconnectOnce(rig: Rig, platform: Platform, timeoutMs = 15_000): Promise<ReconnectSample> {
+async function reconnectOnce(rig: Rig, platform: Platform, timeoutMs = 15_000): Promise<ReconnectSample> {
   if (!rig.running) throw new Error(`${rig.name}: the bot is not running`);
   const droppedAt = performance.now();
   let reconnected: Promise<unknown>;

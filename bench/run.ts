@@ -69,7 +69,7 @@ const results: Results = {
 let builds: Builds | undefined;
 
 const elapsedS = (): number => (performance.now() - started) / 1000;
-const progress = (message: string): void => void process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
+const progress = (message: string): void => void process.stderr.write(`[bench ${elapsedS().toFixed(0)}s] ${message}\n`);
 
 async function phase(name: string, body: () => Promise<void>): Promise<void> {
   progress(name);
@@ -90,7 +90,7 @@ function rig(name: RigName): Rig {
 function finish(code: number): never {
   results.config.loadavg_end = loadavg().map((l) => Math.round(l * 100) / 100);
   const list = figures(results);
-  const runSeconds = (performance.now() - started) / 1000;
+  const runSeconds = elapsedS();
   process.stdout.write(`\n${table(list)}\n\nrun time ${runSeconds.toFixed(0)} s; load average ${JSON.stringify(results.config.loadavg_start)} -> ${JSON.stringify(results.config.loadavg_end)}; ${typeof results.config.build === 'string' ? results.config.build : ''}\n`);
   if (results.errors.length > 0) process.stdout.write(`errors:\n${results.errors.map((e) => `  ${e}`).join('\n')}\n`);
   process.stdout.write(`${jsonLine(results, list, runSeconds)}\n`);

@@ -8,10 +8,10 @@ export interface Summary {
   readonly mean: number;
 }
 
-export const emptySummary: Summary = { n: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN, mean: Number.NaN };
+const emptySummary: Summary = { n: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN, mean: Number.NaN };
 
 /** Nearest-rank percentile of already sorted values. */
-export function percentile(sorted: readonly number[], p: number): number {
+function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1] ?? Number.NaN;
@@ -22,10 +22,6 @@ export function summarize(values: readonly number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b);
   const total = sorted.reduce((sum, v) => sum + v, 0);
   return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? Number.NaN, mean: total / sorted.length };
-}
-
-export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
 }
 
 /** Rounds for display and JSON: 2 decimals under 10, 1 under 1000, whole above. */
@@ -39,4 +35,4 @@ export function ratio(value: number, baseline: number): number {
   return baseline > 0 && Number.isFinite(value) && Number.isFinite(baseline) ? value / baseline : Number.NaN;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../test/helpers/wait.js';

@@ -3,12 +3,13 @@
 // infra/deploy-state.json so a later `cdk deploy` keeps them.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { currentSessionId, makeClients, resolveRuntime, resolveTableName } from './lib/aws.js';
-import { CliError, parseFlags, runCli } from './lib/cli.js';
-import type { ExplainContext } from './lib/cli.js';
+import { currentSessionId, resolveRuntime, resolveTableName } from './lib/aws.js';
+import { CliError } from './lib/cli.js';
 import { buildWithCodeBuild, buildWithDocker, chooseBuilder, dockerBuildxAvailable, runCommand } from './lib/image.js';
-import { loadOptions, REPO_ROOT } from './lib/options.js';
+import { runOperatorCli } from './lib/operator-cli.js';
+import { REPO_ROOT } from './lib/options.js';
 import { rollOut, rollOutWithRotation } from './lib/rollout.js';
+import { waitOptionsFromEnv } from './lib/wait.js';
 
 const USAGE = `npm run deploy -- [flags]
   --builder docker|codebuild|skip   default: docker if buildx and a daemon are here, else codebuild
@@ -20,22 +21,16 @@ const USAGE = `npm run deploy -- [flags]
 Env: AGENTCORE_RUNTIME_ARN, AGENTCORE_QUALIFIER, KEEPALIVE_FUNCTION_NAME, ROTATION_TABLE_NAME, ECR_REPOSITORY_URI, IMAGE_TAG,
      CODEBUILD_PROJECT_NAME, SOURCE_BUCKET_NAME, DEPLOY_POLL_INTERVAL_MS, DEPLOY_TIMEOUT_MS (see docs/deploy.md)`;
 
-const context: { -readonly [K in keyof ExplainContext]: ExplainContext[K] } = {};
+const FLAGS = {
+  builder: { type: 'string' }, 'image-version': { type: 'string' }, 'image-only': { type: 'boolean' }, strategy: { type: 'string' },
+} as const;
+
 const log = (line: string): void => console.log(`deploy: ${line}`);
 
-await runCli(async () => {
-  const flags = parseFlags(process.argv.slice(2), {
-    builder: { type: 'string' }, 'image-version': { type: 'string' }, 'image-only': { type: 'boolean' }, strategy: { type: 'string' },
-  });
-  if (flags.help === true) return void console.log(USAGE);
-  const env = process.env;
-  const options = loadOptions(flags, env);
-  context.region = options.region;
-  context.runtime = options.runtimeArn ?? options.runtimeId;
-  const clients = makeClients(options.region);
+await runOperatorCli({ usage: USAGE, flags: FLAGS }, process.argv.slice(2), process.env, async ({ flags, env, options, clients }) => {
   const imageVersion = typeof flags['image-version'] === 'string' ? flags['image-version'] : defaultImageVersion();
   if (!/^[\w][\w.-]{0,127}$/.test(imageVersion)) throw new CliError(`--image-version "${imageVersion}" is not a valid image tag`);
-  const pollMs = Number(env.DEPLOY_POLL_INTERVAL_MS ?? 5000);
+  const { pollMs, timeoutMs } = waitOptionsFromEnv(env);
   const imageOnly = flags['image-only'] === true;
   const strategy = flags.strategy ?? 'rotate';
   if (strategy !== 'rotate' && strategy !== 'restart') throw new CliError(`--strategy must be rotate or restart, got "${String(strategy)}"`);
@@ -64,13 +59,13 @@ await runCli(async () => {
     return log(`pushed image ${imageVersion}; now deploy the runtime: npm run cdk:deploy`);
   }
 
-  const rolloutOptions = { pollMs, timeoutMs: Number(env.DEPLOY_TIMEOUT_MS ?? 900_000), log };
+  const rolloutOptions = { pollMs, timeoutMs, log };
   const result = tableName === undefined
     ? await rollOut(clients, { ...runtime, qualifier: options.qualifier, imageVersion, oldSessionId, functionName: options.functionName }, rolloutOptions)
     : await rollOutWithRotation(clients, { ...runtime, qualifier: options.qualifier, imageVersion, tableName, functionName: options.functionName }, rolloutOptions);
   writeState(options.stateFile, { imageVersion, sessionId: result.sessionId });
   log(`done: image ${imageVersion}, runtime version ${result.version}, session ${result.sessionId}`);
-}, () => context);
+});
 
 /** Read by the CDK app, so a later `cdk deploy` keeps this image version and session id. */
 function writeState(file: string, state: { imageVersion: string; sessionId?: string }): void {

@@ -1,8 +1,8 @@
 import type { Writable } from 'node:stream';
 import { BedrockAgent, ToolRegistry, bridgeStatusTool, currentTimeTool } from './agent/index.js';
-import { ConfigError, loadConfig, type Config, type EnvSource, type LoadConfigOptions } from './config/index.js';
+import { ConfigError, loadConfig, parseLogLevel, type Config, type EnvSource, type LoadConfigOptions } from './config/index.js';
 import { Bridge, ConversationHistory, PlatformConnection, type ChatPlatform } from './core/index.js';
-import { createLogger, Redactor, type Logger, type LogLevel } from './log/index.js';
+import { createLogger, Redactor, type Logger } from './log/index.js';
 import { HealthMonitor, SessionRoles, StatusReport, TaskRegistry, startRuntimeServer, type ChatPlatformName, type RuntimeServer } from './runtime/index.js';
 import { createPlatforms } from './platforms/index.js';
 
@@ -26,12 +26,14 @@ export interface RunningApp {
 /** The composition root: config -> logger -> agent -> bridge -> platforms -> runtime server. */
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const redactor = new Redactor();
-  const bootLogger = createLogger({ level: bootLevel(options.env.LOG_LEVEL), redactor, ...streamOption(options.logStream) });
   let config: Config;
   try {
     config = await loadConfig(options.env, options);
   } catch (error) {
-    if (error instanceof ConfigError) bootLogger.error('configuration invalid; not starting', { problems: error.problems });
+    if (error instanceof ConfigError) {
+      const bootLogger = createLogger({ level: parseLogLevel(options.env.LOG_LEVEL), redactor, ...streamOption(options.logStream) });
+      bootLogger.error('configuration invalid; not starting', { problems: error.problems });
+    }
     throw error;
   }
   redactor.add(config.secretValues);
@@ -126,11 +128,6 @@ function logStartup(logger: Logger, config: Config): void {
         '(or BRIDGE_SECRET_ID to read them from Secrets Manager); /ping and /invocations work without them',
     );
   }
-}
-
-function bootLevel(raw: string | undefined): LogLevel {
-  const level = raw?.trim().toLowerCase();
-  return level === 'error' || level === 'warn' || level === 'debug' ? level : 'info';
 }
 
 function streamOption(stream: Writable | undefined): { stream?: Writable } {

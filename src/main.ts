@@ -4,12 +4,13 @@
  */
 import { startApp, type RunningApp } from './app.js';
 import { ConfigError } from './config/index.js';
+import { describeError } from './core/index.js';
 
 let app: RunningApp;
 try {
   app = await startApp({ env: process.env });
 } catch (error) {
-  if (!(error instanceof ConfigError)) process.stderr.write(`fatal: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (!(error instanceof ConfigError)) process.stderr.write(`fatal: could not start: ${describeError(error)}\n`);
   process.exit(1);
 }
 

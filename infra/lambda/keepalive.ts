@@ -6,12 +6,11 @@
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { rotationConfigFromEnv, runRotation } from './rotation.js';
+import { rotationConfigFromEnv, runRotation, targetFromEnv } from './rotation.js';
 import type { RunReport } from './rotation.js';
 import { DynamoStateStore } from './rotation-state.js';
 import { assertRunning, invokeAction } from './runtime-client.js';
-import type { BotAnswer, DataPlaneClient, RuntimeTarget } from './runtime-client.js';
-import { assertSessionId } from './session-id.js';
+import type { BotAnswer, DataPlaneClient } from './runtime-client.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type LogLine = (entry: Record<string, unknown>) => void;
@@ -29,25 +28,10 @@ export class KeepaliveConfigError extends Error {
   }
 }
 
-/**
- * The plain path's session: the SESSION_ID variable. With rotation the current session lives in
- * the rotation table instead, and SESSION_ID only seeds it on the very first run.
- */
-export function currentSessionId(env: Env): Promise<string> {
-  const sessionId = env.SESSION_ID ?? '';
-  return Promise.resolve(assertSessionId(sessionId, 'SESSION_ID'));
-}
-
-export async function keepaliveTarget(env: Env): Promise<RuntimeTarget> {
-  const runtimeArn = env.AGENTCORE_RUNTIME_ARN ?? '';
-  if (!runtimeArn.startsWith('arn:')) {
-    throw new KeepaliveConfigError(`AGENTCORE_RUNTIME_ARN must be the runtime ARN, got "${runtimeArn}"`);
-  }
-  return { runtimeArn, qualifier: env.AGENTCORE_QUALIFIER || 'DEFAULT', sessionId: await currentSessionId(env) };
-}
-
 export async function runKeepalive(deps: KeepaliveDeps): Promise<BotAnswer> {
-  const target = await keepaliveTarget(deps.env);
+  // The plain path's session is the SESSION_ID variable. With rotation the current session lives
+  // in the rotation table instead, and SESSION_ID only seeds it on the very first run.
+  const target = targetFromEnv(deps.env, KeepaliveConfigError);
   const started = Date.now();
   try {
     const answer = assertRunning(await invokeAction(deps.client, target, 'keepalive'));

@@ -1,5 +1,5 @@
 // The controller's settings (from the Lambda's environment), its injected clients, and its errors.
-import type { BotAnswer, DataPlaneClient } from './runtime-client.js';
+import type { BotAnswer, DataPlaneClient, RuntimeTarget } from './runtime-client.js';
 import type { RotationRecord, StateStore } from './rotation-state.js';
 import { assertSessionId } from './session-id.js';
 
@@ -80,10 +80,19 @@ export const ROTATION_DEFAULTS = {
   takeoverAttempts: 3,
 } as const;
 
+/**
+ * The runtime, endpoint (default DEFAULT) and session the Lambda environment names: the plain
+ * keepalive's target, the controller's seed. A bad ARN throws `ConfigError`, a bad SESSION_ID a SessionIdError.
+ */
+export function targetFromEnv(env: Env, ConfigError: new (message: string) => Error = RotationConfigError): RuntimeTarget {
+  const runtimeArn = env.AGENTCORE_RUNTIME_ARN ?? '';
+  if (!runtimeArn.startsWith('arn:')) throw new ConfigError(`AGENTCORE_RUNTIME_ARN must be the runtime ARN, got "${runtimeArn}"`);
+  return { runtimeArn, qualifier: env.AGENTCORE_QUALIFIER || 'DEFAULT', sessionId: assertSessionId(env.SESSION_ID ?? '', 'SESSION_ID') };
+}
+
 /** The controller's settings from the Lambda environment (seconds; fractions allowed). */
 export function rotationConfigFromEnv(env: Env): RotationConfig {
-  const runtimeArn = env.AGENTCORE_RUNTIME_ARN ?? '';
-  if (!runtimeArn.startsWith('arn:')) throw new RotationConfigError(`AGENTCORE_RUNTIME_ARN must be the runtime ARN, got "${runtimeArn}"`);
+  const { runtimeArn, qualifier, sessionId: seedSessionId } = targetFromEnv(env);
   const seconds = (key: string, fallback: number): number => {
     const raw = env[key];
     if (raw === undefined || raw.trim() === '') return fallback * 1000;
@@ -100,8 +109,8 @@ export function rotationConfigFromEnv(env: Env): RotationConfig {
   };
   const config: RotationConfig = {
     runtimeArn,
-    qualifier: env.AGENTCORE_QUALIFIER || 'DEFAULT',
-    seedSessionId: assertSessionId(env.SESSION_ID ?? '', 'SESSION_ID'),
+    qualifier,
+    seedSessionId,
     maxLifetimeMs: seconds('MAX_LIFETIME_SECONDS', ROTATION_DEFAULTS.maxLifetimeSeconds),
     rotateBeforeMs: seconds('ROTATE_BEFORE_SECONDS', ROTATION_DEFAULTS.rotateBeforeSeconds),
     standbyTimeoutMs: seconds('STANDBY_TIMEOUT_SECONDS', ROTATION_DEFAULTS.standbyTimeoutSeconds),

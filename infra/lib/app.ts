@@ -1,15 +1,12 @@
 // Builds the CDK app from context. Kept apart from bin/app.ts so tests synthesize in-process.
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import type { AppProps } from 'aws-cdk-lib';
 import { BridgeStack } from './bridge-stack.js';
 import { parseStackConfig } from './config.js';
+import { DEPLOY_STATE_FILE } from './constants.js';
 
 export const DEFAULT_STACK_NAME = 'AgentcoreChatBridge';
-
-/** Written by `npm run deploy`: the image version and session id it rolled to. */
-export const DEPLOY_STATE_FILE = fileURLToPath(new URL('../deploy-state.json', import.meta.url));
 
 export interface BridgeApp {
   readonly app: App;

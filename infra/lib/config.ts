@@ -2,6 +2,7 @@
 // validated, frozen StackConfig. Every problem is collected first and reported together, so an
 // operator fixes a bad command line in one go instead of one synth per mistake.
 
+import { ROTATION_DEFAULTS } from '../lambda/rotation-config.js';
 import { sessionIdProblem } from '../lambda/session-id.js';
 
 /** AgentCore's limits for both lifecycle timers, in seconds. */
@@ -70,7 +71,7 @@ export const DEFAULTS = {
   // A fixed first session id keeps `cdk deploy` reproducible; `npm run deploy` rolls it.
   sessionId: 'agentcore-chat-bridge-session-initial-0000000001',
   keepaliveMinutes: 5,
-  rotateBeforeSeconds: 900,
+  rotateBeforeSeconds: ROTATION_DEFAULTS.rotateBeforeSeconds,
 } as const;
 
 /** The keepalive Lambda's timeout: one rotation (cold successor, standby, handover, takeover, drain wait) fits. */

@@ -33,7 +33,6 @@ const ENTRY = fileURLToPath(new URL('../lambda/keepalive.ts', import.meta.url));
 
 export class Keepalive extends Construct {
   readonly function: NodejsFunction;
-  readonly rule: events.Rule;
   readonly alarm: cloudwatch.Alarm;
   readonly table: dynamodb.Table;
 
@@ -88,7 +87,7 @@ export class Keepalive extends Construct {
     }));
     // Read and compare-and-swap the two items; nothing else (no scans, deletes or updates).
     this.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    this.rule = new events.Rule(this, 'Schedule', {
+    new events.Rule(this, 'Schedule', {
       description: 'Invoke the chat bridge keepalive',
       schedule: events.Schedule.rate(Duration.minutes(props.everyMinutes)),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2 })],

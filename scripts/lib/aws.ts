@@ -61,10 +61,7 @@ export async function resolveRuntime(options: OperatorOptions, control: BedrockA
 
 /** The rotation table: a flag, ROTATION_TABLE_NAME or the stack output, else the keepalive function's own variable. */
 export async function resolveTableName(options: OperatorOptions, lambda: LambdaClient): Promise<string | undefined> {
-  if (options.tableName !== undefined) return options.tableName;
-  if (options.functionName === undefined) return undefined;
-  const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: options.functionName }));
-  return config.Environment?.Variables?.ROTATION_TABLE_NAME || undefined;
+  return tableNameOf(options, functionVariables(options, lambda));
 }
 
 /**
@@ -74,16 +71,33 @@ export async function resolveTableName(options: OperatorOptions, lambda: LambdaC
  */
 export async function currentSessionId(options: OperatorOptions, clients: Pick<Clients, 'lambda' | 'dynamodb'>): Promise<string> {
   if (options.sessionId !== undefined) return assertSessionId(options.sessionId, '--session-id / SESSION_ID');
-  const tableName = await resolveTableName(options, clients.lambda);
+  const variables = functionVariables(options, clients.lambda);
+  const tableName = await tableNameOf(options, variables);
   if (tableName !== undefined) {
     const { state } = await new DynamoStateStore(clients.dynamodb, tableName).load();
     if (state !== undefined) return assertSessionId(state.current.sessionId, `the current session in ${tableName}`);
   }
-  if (options.functionName !== undefined) {
-    const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: options.functionName }));
-    const fromFunction = config.Environment?.Variables?.SESSION_ID;
+  if (variables !== undefined) {
+    const fromFunction = (await variables()).SESSION_ID;
     if (fromFunction !== undefined) return assertSessionId(fromFunction, `SESSION_ID of ${options.functionName}`);
   }
   if (options.stateSessionId !== undefined) return assertSessionId(options.stateSessionId, 'the deploy state');
   throw new CliError('No session id known. Pass --session-id (or SESSION_ID), or --function-name (KEEPALIVE_FUNCTION_NAME) to read the keepalive\'s.');
+}
+
+type FunctionVariables = () => Promise<Readonly<Record<string, string>>>;
+
+/** The keepalive function's environment, read with GetFunctionConfiguration on first use and then remembered. */
+function functionVariables(options: OperatorOptions, lambda: LambdaClient): FunctionVariables | undefined {
+  const functionName = options.functionName;
+  if (functionName === undefined) return undefined;
+  let read: Promise<Readonly<Record<string, string>>> | undefined;
+  return () => (read ??= lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }))
+    .then((config) => config.Environment?.Variables ?? {}));
+}
+
+async function tableNameOf(options: OperatorOptions, variables: FunctionVariables | undefined): Promise<string | undefined> {
+  if (options.tableName !== undefined) return options.tableName;
+  if (variables === undefined) return undefined;
+  return (await variables()).ROTATION_TABLE_NAME || undefined;
 }

@@ -2,7 +2,7 @@
 // the fix (no stack trace) and exit code 1. AWS errors are translated here, once.
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { SessionIdError } from '../../infra/lambda/session-id.js';
+import { SESSION_ID_MAX_LENGTH, SESSION_ID_MIN_LENGTH, SessionIdError } from '../../infra/lambda/session-id.js';
 import { RuntimeAnswerError } from '../../infra/lambda/runtime-client.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -48,7 +48,7 @@ export interface ExplainContext {
 /** One readable sentence for any failure, with the usual fix. */
 export function explain(error: unknown, context: ExplainContext = {}): string {
   if (error instanceof CliError) return error.message;
-  if (error instanceof SessionIdError) return `${error.message}. Pass --session-id (or SESSION_ID) with 33-256 characters.`;
+  if (error instanceof SessionIdError) return `${error.message}. Pass --session-id (or SESSION_ID) with ${SESSION_ID_MIN_LENGTH}-${SESSION_ID_MAX_LENGTH} characters.`;
   if (!(error instanceof Error)) return String(error);
   const where = context.runtime === undefined ? '' : ` (runtime ${context.runtime}${context.region ? ` in ${context.region}` : ''})`;
   if (error.name === 'CredentialsProviderError' || /Could not load credentials/i.test(error.message)) {

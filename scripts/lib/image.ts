@@ -8,6 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SOURCE_OBJECT_KEY } from '../../infra/lib/constants.js';
 import type { Clients } from './aws.js';
 import { CliError } from './cli.js';
+import { until } from './wait.js';
 import { collectSourceFiles, zipFiles } from './zip.js';
 
 export type Builder = 'docker' | 'codebuild' | 'skip';
@@ -83,23 +84,20 @@ export async function buildWithCodeBuild(request: ImageRequest, clients: Clients
 }
 
 async function waitForBuild(clients: Clients, id: string, request: ImageRequest): Promise<void> {
-  for (;;) {
+  await until({ pollMs: request.pollMs, timeoutMs: Infinity }, `CodeBuild ${id}`, async () => {
     const { builds } = await clients.codebuild.send(new BatchGetBuildsCommand({ ids: [id] }));
     const build = builds?.[0];
     const status = build?.buildStatus ?? 'IN_PROGRESS';
-    if (status === 'SUCCEEDED') return void request.log(`CodeBuild ${id} succeeded`);
+    if (status === 'SUCCEEDED') return true;
     if (status !== 'IN_PROGRESS') {
       throw new CliError(`CodeBuild ${id} ended ${status}; logs: ${build?.logs?.deepLink ?? 'see the CodeBuild console'}`);
     }
-    await sleep(request.pollMs);
-  }
+    return false;
+  });
+  request.log(`CodeBuild ${id} succeeded`);
 }
 
 function required(value: string | undefined, what: string): string {
   if (value === undefined) throw new CliError(`No ${what}: deploy the stack first (npm run cdk:deploy) or set it`);
   return value;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -3,11 +3,11 @@
 // (infra/cdk-outputs.json), or the deploy state `npm run deploy` wrote (infra/deploy-state.json).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DEPLOY_STATE_FILE } from '../../infra/lib/constants.js';
 import { CliError } from './cli.js';
 import type { Env, Flags } from './cli.js';
 
 export const OUTPUTS_FILE = fileURLToPath(new URL('../../infra/cdk-outputs.json', import.meta.url));
-export const STATE_FILE = fileURLToPath(new URL('../../infra/deploy-state.json', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface OperatorOptions {
@@ -37,7 +37,7 @@ type Outputs = Partial<Record<
 
 export function loadOptions(flags: Flags, env: Env): OperatorOptions {
   const outputs = readOutputs(text(flags['outputs-file']) ?? env.CDK_OUTPUTS_FILE ?? OUTPUTS_FILE, env.STACK_NAME);
-  const stateFile = text(flags['state-file']) ?? env.BRIDGE_DEPLOY_STATE_FILE ?? STATE_FILE;
+  const stateFile = text(flags['state-file']) ?? env.BRIDGE_DEPLOY_STATE_FILE ?? DEPLOY_STATE_FILE;
   const state = readJson(stateFile) ?? {};
   const pick = (...values: (string | boolean | undefined)[]): string | undefined => values.map(text).find((v) => v !== undefined);
   const runtimeArn = pick(flags['runtime-arn'], env.AGENTCORE_RUNTIME_ARN, flags['runtime-id'] === undefined ? outputs.RuntimeArn : undefined);

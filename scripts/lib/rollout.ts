@@ -9,7 +9,6 @@
 //      point the keepalive's SESSION_ID at it, and stop the old session.
 // A failure before the rotation's takeover leaves the old session running and kept alive.
 import { randomUUID } from 'node:crypto';
-import { StopRuntimeSessionCommand } from '@aws-sdk/client-bedrock-agentcore';
 import {
   GetAgentRuntimeCommand, GetAgentRuntimeEndpointCommand, UpdateAgentRuntimeCommand, UpdateAgentRuntimeEndpointCommand,
 } from '@aws-sdk/client-bedrock-agentcore-control';
@@ -17,11 +16,12 @@ import type { GetAgentRuntimeResponse, UpdateAgentRuntimeRequest } from '@aws-sd
 import { GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DynamoStateStore } from '../../infra/lambda/rotation-state.js';
 import type { RotationRequest } from '../../infra/lambda/rotation-state.js';
-import { assertRunning, invokeAction } from '../../infra/lambda/runtime-client.js';
+import { assertRunning, invokeAction, stopSession } from '../../infra/lambda/runtime-client.js';
 import { newSessionId } from '../../infra/lambda/session-id.js';
 import type { Clients, RuntimeRef } from './aws.js';
 import { CliError } from './cli.js';
-import { sleep } from './image.js';
+import { until } from './wait.js';
+import type { WaitOptions } from './wait.js';
 
 export interface RolloutInput extends RuntimeRef {
   readonly qualifier: string;
@@ -30,16 +30,13 @@ export interface RolloutInput extends RuntimeRef {
   readonly functionName?: string | undefined;
 }
 
-export interface RolloutOptions {
-  readonly pollMs: number;
-  readonly timeoutMs: number;
+export interface RolloutOptions extends WaitOptions {
   readonly log: (line: string) => void;
 }
 
 export interface RolloutResult {
   readonly version: string;
   readonly sessionId: string;
-  readonly stoppedSessionId?: string;
 }
 
 /** Fields GetAgentRuntime reports about the runtime that UpdateAgentRuntime does not take. */
@@ -66,8 +63,8 @@ export async function rollOut(clients: Clients, input: RolloutInput, options: Ro
   await moveEndpoint(clients, input, version, options);
   const sessionId = await startSession(clients, input, options);
   await pointKeepalive(clients, input.functionName, sessionId, options);
-  const stopped = await stopOldSession(clients, input, sessionId, options);
-  return { version, sessionId, ...(stopped === undefined ? {} : { stoppedSessionId: stopped }) };
+  await stopOldSession(clients, input, sessionId, options);
+  return { version, sessionId };
 }
 
 export interface RotationInput extends RuntimeRef {
@@ -191,24 +188,10 @@ async function pointKeepalive(clients: Clients, functionName: string | undefined
   options.log(`keepalive ${functionName} now keeps session ${sessionId} alive`);
 }
 
-async function stopOldSession(clients: Clients, input: RolloutInput, sessionId: string, options: RolloutOptions): Promise<string | undefined> {
+async function stopOldSession(clients: Clients, input: RolloutInput, sessionId: string, options: RolloutOptions): Promise<void> {
   const old = input.oldSessionId;
-  if (old === undefined || old === sessionId) return undefined;
-  try {
-    await clients.data.send(new StopRuntimeSessionCommand({ agentRuntimeArn: input.runtimeArn, qualifier: input.qualifier, runtimeSessionId: old }));
-    options.log(`stopped the old session ${old}`);
-  } catch (error) {
-    // Already ended (idle, max lifetime, or never started): nothing left to stop.
-    if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
-    options.log(`old session ${old} was not running`);
-  }
-  return old;
-}
-
-async function until(options: RolloutOptions, what: string, done: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new CliError(`timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${what}`);
-    await sleep(options.pollMs);
-  }
+  if (old === undefined || old === sessionId) return;
+  // not_running: already ended (idle, max lifetime, or never started), nothing left to stop.
+  const outcome = await stopSession(clients.data, { runtimeArn: input.runtimeArn, qualifier: input.qualifier, sessionId: old });
+  options.log(outcome === 'stopped' ? `stopped the old session ${old}` : `old session ${old} was not running`);
 }

@@ -1,4 +1,14 @@
-import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, type ContentBlock, type TokenUsage as BedrockUsage, type ToolUseBlock } from '@aws-sdk/client-bedrock-runtime';
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  ConverseStreamCommand,
+  type ContentBlock,
+  type ConverseCommandInput,
+  type ConverseStreamCommandInput,
+  type TokenUsage as BedrockUsage,
+  type ToolConfiguration,
+  type ToolUseBlock,
+} from '@aws-sdk/client-bedrock-runtime';
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -6,7 +16,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AgentConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { toConverseMessages } from './converse-messages.js';
-import { converseInput, converseStreamInput, type RequestSettings, type RoundRequest } from './converse-request.js';
+import { converseInput, converseStreamInput, type RoundRequest } from './converse-request.js';
 import { describeError, InStreamError, isRetryableInStream, readConverseStream, type RoundResult } from './converse-stream.js';
 import { isModelUnavailable } from './model-fallback.js';
 import { ModelCutError, toModelError } from './model-errors.js';
@@ -44,7 +54,8 @@ export class BedrockAgent implements ChatAgent {
   readonly #client: BedrockRuntimeClient;
   readonly #fallbackClient: BedrockRuntimeClient | undefined;
   readonly #stats: AgentStats;
-  readonly #settings: RequestSettings;
+  /** The registry is fixed once built, so its Converse tool configuration is built once too. */
+  readonly #toolConfig: ToolConfiguration | undefined;
 
   constructor(
     private readonly config: AgentConfig,
@@ -56,7 +67,7 @@ export class BedrockAgent implements ChatAgent {
     this.#client = client ?? newClient();
     // Adaptive retry rate-limits per client: the primary's throttles must not slow the fallback.
     this.#fallbackClient = config.fallbackModelId === undefined ? undefined : (client ?? newClient());
-    this.#settings = { ...config };
+    this.#toolConfig = tools.toToolConfiguration();
     this.#stats = {
       modelId: config.modelId,
       fallbackModelId: config.fallbackModelId ?? null,
@@ -92,7 +103,7 @@ export class BedrockAgent implements ChatAgent {
       addUsage(this.#stats.usage, usage);
       // Cancelled by the caller (shutdown, client gone): whatever the stream did after that is not a model fault.
       if (request.signal.aborted) throw request.signal.reason;
-      throw toModelError(error instanceof InStreamError ? error.cause : error);
+      throw toModelError(error);
     } finally {
       this.#stats.inFlight -= 1;
     }
@@ -104,7 +115,7 @@ export class BedrockAgent implements ChatAgent {
       guardPrompt: this.config.guardrail !== undefined,
     });
     const currentIndex = messages.length - 1;
-    const toolConfig = this.tools.toToolConfiguration();
+    const toolConfig = this.#toolConfig;
     const notices: string[] = [];
     let text = '';
     let separatorDue = false;
@@ -151,7 +162,7 @@ export class BedrockAgent implements ChatAgent {
       this.logger.warn('primary model unavailable after retries; answering with the fallback model', {
         modelId: turn.modelId,
         fallbackModelId: fallback,
-        error: error instanceof InStreamError ? error.cause : error,
+        error,
       });
       turn.modelId = fallback;
       turn.usedFallback = true;
@@ -159,8 +170,9 @@ export class BedrockAgent implements ChatAgent {
     }
   }
 
+  /** Sends a round, retrying a stream that failed before any text; a failure inside the stream is thrown as its cause. */
   async #attempts(round: RoundRequest, turn: TurnState, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
-    const client = turn.usedFallback ? (this.#fallbackClient ?? this.#client) : this.#client;
+    const send = this.#sender(turn.usedFallback ? (this.#fallbackClient ?? this.#client) : this.#client, round, signal);
     for (let attempt = 0; ; attempt += 1) {
       let emitted = false;
       const emitTracked = (delta: string) => {
@@ -168,28 +180,39 @@ export class BedrockAgent implements ChatAgent {
         emit(delta);
       };
       try {
-        return this.config.streaming ? await this.#streamRound(client, round, signal, emitTracked) : await this.#converseRound(client, round, signal, emitTracked);
+        return await send(emitTracked);
       } catch (error) {
         // The SDK retried the request itself; only a failure inside the stream is ours to handle.
-        if (!(error instanceof InStreamError) || signal.aborted) throw error;
+        if (!(error instanceof InStreamError)) throw error;
+        if (signal.aborted) throw error.cause;
         if (emitted) throw new ModelCutError(`the answer stream failed after some text: ${describeError(error.cause)}`, { cause: error.cause });
-        if (attempt >= streamRetryDelaysMs.length || !isRetryableInStream(error.cause)) throw error;
+        if (attempt >= streamRetryDelaysMs.length || !isRetryableInStream(error.cause)) throw error.cause;
         this.logger.warn('model stream failed before any text; retrying', { attempt: attempt + 1, modelId: round.modelId, error: error.cause });
         await delay(streamRetryDelaysMs[attempt], undefined, { signal });
       }
     }
   }
 
-  async #converseRound(client: BedrockRuntimeClient, round: RoundRequest, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
-    const output = await client.send(new ConverseCommand(converseInput(this.#settings, round)), { abortSignal: signal });
+  /** The round's request, built once for all its attempts, and how to send it. */
+  #sender(client: BedrockRuntimeClient, round: RoundRequest, signal: AbortSignal): (emit: (delta: string) => void) => Promise<RoundResult> {
+    if (this.config.streaming) {
+      const input = converseStreamInput(this.config, round);
+      return (emit) => this.#streamRound(client, input, signal, emit);
+    }
+    const input = converseInput(this.config, round);
+    return (emit) => this.#converseRound(client, input, signal, emit);
+  }
+
+  async #converseRound(client: BedrockRuntimeClient, input: ConverseCommandInput, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
+    const output = await client.send(new ConverseCommand(input), { abortSignal: signal });
     const content = output.output?.message?.content ?? [];
     const text = content.map((block) => block.text ?? '').join('');
     if (text !== '') emit(text);
     return { content, stopReason: output.stopReason, usage: output.usage };
   }
 
-  async #streamRound(client: BedrockRuntimeClient, round: RoundRequest, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
-    const output = await client.send(new ConverseStreamCommand(converseStreamInput(this.#settings, round)), { abortSignal: signal });
+  async #streamRound(client: BedrockRuntimeClient, input: ConverseStreamCommandInput, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
+    const output = await client.send(new ConverseStreamCommand(input), { abortSignal: signal });
     if (output.stream === undefined) throw new InStreamError(new ModelCutError('ConverseStream returned no stream'));
     return readConverseStream(output.stream, emit);
   }

@@ -1,9 +1,8 @@
 import type { ContentBlock, DocumentFormat, ImageFormat } from '@aws-sdk/client-bedrock-runtime';
+import { DOCUMENT_FORMATS, IMAGE_FORMATS } from './attachments/classify.js';
 import { MAX_DOCUMENTS, MAX_IMAGES, MAX_TEXT_PER_REQUEST_CHARS } from './attachments/limits.js';
 import type { ChatAttachment, ChatTurn } from './types.js';
 
-const imageFormats = new Set<string>(['png', 'jpeg', 'gif', 'webp']);
-const documentFormats = new Set<string>(['pdf', 'csv', 'doc', 'docx', 'xls', 'xlsx', 'html', 'txt', 'md']);
 const maxDocumentNameChars = 200;
 
 /** Which files of each turn go to the model, and which are only mentioned. */
@@ -29,8 +28,8 @@ export function allocateFiles(turns: readonly ChatTurn[]): TurnFiles[] {
     for (const file of turn.attachments ?? []) {
       let fits = false;
       if (turn.role !== 'user') fits = false;
-      else if (file.kind === 'image' && imageFormats.has(file.format)) fits = images-- > 0;
-      else if (file.kind === 'document' && documentFormats.has(file.format)) fits = documents-- > 0;
+      else if (file.kind === 'image' && IMAGE_FORMATS.has(file.format)) fits = images-- > 0;
+      else if (file.kind === 'document' && DOCUMENT_FORMATS.has(file.format)) fits = documents-- > 0;
       else if (file.kind === 'text' && file.bytes.byteLength <= textChars) {
         textChars -= file.bytes.byteLength;
         fits = true;

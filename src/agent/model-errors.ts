@@ -21,7 +21,8 @@ export class ModelCutError extends ModelError {
   }
 }
 
-const throttleNames = new Set(['ThrottlingException', 'ServiceQuotaExceededException', 'ServiceUnavailableException', 'TooManyRequestsException']);
+/** Throttling and capacity errors by name (the service and the SDK use several). */
+export const throttleNames: ReadonlySet<string> = new Set(['ThrottlingException', 'ServiceQuotaExceededException', 'ServiceUnavailableException', 'TooManyRequestsException']);
 
 /** Maps an AWS SDK (or stream) failure to the ModelError the user should see. */
 export function toModelError(error: unknown): Error {

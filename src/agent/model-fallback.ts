@@ -1,14 +1,8 @@
 import { InStreamError } from './converse-stream.js';
+import { throttleNames } from './model-errors.js';
 
 /** The primary is out of capacity or down: another model may well answer. */
-const unavailableNames = new Set([
-  'ThrottlingException',
-  'ServiceQuotaExceededException',
-  'ServiceUnavailableException',
-  'ModelNotReadyException',
-  'InternalServerException',
-  'TooManyRequestsException',
-]);
+const unavailableNames: ReadonlySet<string> = new Set([...throttleNames, 'ModelNotReadyException', 'InternalServerException']);
 
 /**
  * Whether a failure that outlasted the SDK's retries (and ours inside a stream) means the model

@@ -21,10 +21,6 @@ export class ToolRegistry {
     for (const tool of tools) this.#tools.set(tool.name, tool);
   }
 
-  get size(): number {
-    return this.#tools.size;
-  }
-
   toToolConfiguration(): ToolConfiguration | undefined {
     if (this.#tools.size === 0) return undefined;
     const tools: Tool[] = [...this.#tools.values()].map((tool) => ({

@@ -28,8 +28,6 @@ export interface ChatRequest {
   readonly prompt: string;
   /** Files sent with this turn. */
   readonly attachments?: readonly ChatAttachment[];
-  /** Who is asking (for per-user limits and logs); platform-qualified. */
-  readonly userKey?: string;
   /** Called with each piece of answer text as the model writes it. */
   readonly onDelta: (text: string) => void;
   readonly signal: AbortSignal;

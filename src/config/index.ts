@@ -10,4 +10,4 @@ export {
   type LoadConfigOptions,
 } from './load-config.js';
 export { ConfigError } from './config-error.js';
-export { defaults } from './schema.js';
+export { defaults, parseLogLevel } from './schema.js';

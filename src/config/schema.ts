@@ -104,14 +104,22 @@ const guardrailVersion = optionalText
     message: 'must be a version number (1, 2, ...) or DRAFT',
   });
 
+const logLevel = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? 'info' : value.trim().toLowerCase()))
+  .pipe(z.enum(['error', 'warn', 'info', 'debug'], { message: 'must be one of error, warn, info, debug' }));
+
+/** LOG_LEVEL as the schema reads it, or info when it is invalid (for logging before the config is loaded). */
+export function parseLogLevel(raw: string | undefined): z.output<typeof logLevel> {
+  const parsed = logLevel.safeParse(raw);
+  return parsed.success ? parsed.data : 'info';
+}
+
 /** The environment as the bridge reads it: names are the variables, values already typed. */
 export const environmentSchema = z.object({
   PORT: integer(0, 65535, defaults.port),
-  LOG_LEVEL: z
-    .string()
-    .optional()
-    .transform((value) => (value === undefined || value.trim() === '' ? 'info' : value.trim().toLowerCase()))
-    .pipe(z.enum(['error', 'warn', 'info', 'debug'], { message: 'must be one of error, warn, info, debug' })),
+  LOG_LEVEL: logLevel,
   IMAGE_VERSION: optionalText.transform((value) => value ?? 'dev'),
   CONNECT_ON: z
     .string()

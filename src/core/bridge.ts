@@ -15,11 +15,6 @@ export interface BridgeOptions {
   readonly logger: Logger;
   readonly maxConcurrentTurns: number;
   readonly maxQueuedPerConversation: number;
-  /** Longer than any redelivery window: Slack retries for minutes, catch-up looks back 15. */
-  readonly dedupeTtlMs?: number;
-  readonly dedupeMaxEntries?: number;
-  /** Bound on rebuilding a conversation from the platform before answering without it. */
-  readonly loadEarlierTurnsTimeoutMs?: number;
   /** Messages one chat user may send per minute; 0 turns the limit off. */
   readonly rateLimitPerUserPerMinute?: number;
 }
@@ -49,6 +44,12 @@ export interface SubmitOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Longer than any redelivery window: Slack retries for minutes, catch-up looks back 15. */
+const dedupeTtlMs = 2 * 60 * 60_000;
+const dedupeMaxEntries = 50_000;
+/** Bound on rebuilding a conversation from the platform before answering without it. */
+const loadEarlierTurnsTimeoutMs = 5000;
+
 export const lateAnswerPrefix = '_(Sorry for the late answer: I was offline when you sent this.)_\n\n';
 const genericFailure = 'Sorry, something went wrong on my side while answering. Please try again in a moment.';
 const interruptedFailure = 'I was restarted before I could finish this answer. Please ask again.';
@@ -70,7 +71,7 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
   constructor(private readonly options: BridgeOptions) {
     super();
     this.#queue = new ConversationQueue(options.maxConcurrentTurns, options.maxQueuedPerConversation);
-    this.#seen = new RecentIds(options.dedupeTtlMs ?? 2 * 60 * 60_000, options.dedupeMaxEntries ?? 50_000);
+    this.#seen = new RecentIds(dedupeTtlMs, dedupeMaxEntries);
     const perMinute = options.rateLimitPerUserPerMinute ?? 0;
     this.#rateLimit = perMinute > 0 ? new UserRateLimit(perMinute) : undefined;
   }
@@ -154,13 +155,8 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
     return { finished: false, interrupted };
   }
 
-  async #idleWithin(ms: number): Promise<boolean> {
-    const timeout = new AbortController();
-    const idle = this.#queue.onIdle().then(() => true);
-    const late = delay(ms, false, { signal: timeout.signal }).catch(() => false);
-    const result = await Promise.race([idle, late]);
-    timeout.abort();
-    return result;
+  #idleWithin(ms: number): Promise<boolean> {
+    return within(this.#queue.onIdle().then(() => true), ms, () => false);
   }
 
   async #answer(message: InboundMessage, channel: ReplyChannel, signal: AbortSignal): Promise<void> {
@@ -203,7 +199,6 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
       history,
       prompt: input.text,
       ...(attachments.length > 0 ? { attachments } : {}),
-      userKey: `${message.platform}:${message.authorId}`,
       signal,
       onDelta: (delta) => {
         progress.firstDeltaMs ??= performance.now() - startedAt;
@@ -222,11 +217,15 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
     const stored = this.options.history.get(message.conversationKey);
     if (stored !== undefined || channel.loadEarlierTurns === undefined) return stored ?? [];
     try {
-      const signal = AbortSignal.timeout(this.options.loadEarlierTurnsTimeoutMs ?? 5000);
-      const loaded = await Promise.race([
+      const loaded = await within(
         channel.loadEarlierTurns(message),
-        new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true })),
-      ]);
+        loadEarlierTurnsTimeoutMs,
+        () => {
+          throw new Error('timed out');
+        },
+        // Waiting on the platform must not by itself keep the process alive.
+        { ref: false },
+      );
       this.options.history.seed(message.conversationKey, loaded);
       if (loaded.length > 0) log.debug('history rebuilt from platform', { turns: loaded.length });
       return this.options.history.get(message.conversationKey) ?? [];
@@ -255,6 +254,19 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
       files: progress.userTurn.attachments?.length ?? 0,
       late: message.late === true,
     };
+  }
+}
+
+/**
+ * Settles as `work` does, or with `late()` once `ms` pass first; the timer is cleared either way,
+ * so nothing outlives the race.
+ */
+async function within<T>(work: Promise<T>, ms: number, late: () => T, options: { ref?: boolean } = {}): Promise<T> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([work, delay(ms, undefined, { signal: timer.signal, ref: options.ref ?? true }).then(late)]);
+  } finally {
+    timer.abort();
   }
 }
 

@@ -43,10 +43,6 @@ export class ConversationHistory {
     return this.#turns.delete(key);
   }
 
-  get size(): number {
-    return this.#turns.size;
-  }
-
   #store(key: string, turns: ConversationTurn[]): void {
     const trimmed = trimTurns(turns, this.limits.maxTurns, this.limits.maxChars);
     this.#touch(key, keepRecentAttachments(trimmed, this.limits.maxAttachmentBytes ?? 0));

@@ -16,5 +16,5 @@ export { ConversationQueue } from './conversation-queue.js';
 export { RecentIds } from './recent-ids.js';
 export { PlatformConnection, describeError, type PlatformState, type PlatformConnectionSnapshot, type StateChange } from './platform-connection.js';
 export { StreamedReply, type MessageWriter, type StreamedReplyOptions } from './streamed-reply.js';
-export { splitMessage, splitAll, openFenceAt, type MessageSplit } from './split-message.js';
+export { splitMessage, splitAll, openFenceAt, closingReserve, type MessageSplit } from './split-message.js';
 export { TtlCache } from './ttl-cache.js';

@@ -13,7 +13,7 @@ export interface MessageSplit {
 
 const fenceLine = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 /** Room kept for the "\n```" that closes a code block cut in two. */
-const closingReserve = 8;
+export const closingReserve = 8;
 
 /** Returns null when `text` fits in `maxLength`. */
 export function splitMessage(text: string, maxLength: number): MessageSplit | null {

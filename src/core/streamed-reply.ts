@@ -47,9 +47,6 @@ export class StreamedReply<Id> implements ReplySink {
 
   constructor(private readonly options: StreamedReplyOptions<Id>) {}
 
-  /** Ids of every message posted for this answer, in order. */
-  readonly postedIds: Id[] = [];
-
   /** Starts the working indicator without waiting for it: it must not delay the model call. */
   start(): Promise<void> {
     this.#working = this.#guard('show working', () => this.options.showWorking?.()).then(() => undefined);
@@ -117,7 +114,6 @@ export class StreamedReply<Id> implements ReplySink {
       const id = await this.#guard('post', () => this.options.writer.post(formatted));
       if (id === undefined) return;
       this.#currentId = id;
-      this.postedIds.push(id);
     } else {
       const ok = await this.#guard('edit', async () => {
         await this.options.writer.edit(currentId, formatted);

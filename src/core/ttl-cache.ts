@@ -29,8 +29,4 @@ export class TtlCache<V> {
       this.#entries.delete(oldest);
     }
   }
-
-  get size(): number {
-    return this.#entries.size;
-  }
 }

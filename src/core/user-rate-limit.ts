@@ -25,10 +25,6 @@ export class UserRateLimit {
     return true;
   }
 
-  get trackedUsers(): number {
-    return this.#sent.size;
-  }
-
   #sweep(now: number): void {
     for (const [key, times] of this.#sent) if (times.every((at) => now - at >= 60_000)) this.#sent.delete(key);
   }

@@ -18,7 +18,6 @@ export interface HealthSources {
 export class HealthMonitor {
   #lastStatus: PingStatus;
   #lastUpdateMs = Date.now();
-  #forced: PingStatus | null = null;
 
   constructor(private readonly sources: HealthSources) {
     this.#lastStatus = this.#derive();
@@ -28,12 +27,6 @@ export class HealthMonitor {
   /** Called on real activity (a message handled, an invocation served). */
   noteActivity(): void {
     this.#lastUpdateMs = Date.now();
-    this.#refresh();
-  }
-
-  /** Pins the status (e.g. Unhealthy while draining); null releases it. */
-  force(status: PingStatus | null): void {
-    this.#forced = status;
     this.#refresh();
   }
 
@@ -58,7 +51,6 @@ export class HealthMonitor {
   }
 
   #derive(): PingStatus {
-    if (this.#forced !== null) return this.#forced;
     const states = this.sources.connections.map((connection) => connection.state);
     if (states.includes('failed') || this.#stuckConnecting()) return 'Unhealthy';
     // A standby platform keeps a rotation's successor alive until it takes over.

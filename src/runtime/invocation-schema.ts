@@ -26,7 +26,6 @@ const handoverPayload = z
   .strict();
 
 export const invocationActions = ['keepalive', 'status', 'chat', 'start_task', 'check_status', 'standby', 'handover', 'takeover'] as const;
-export type InvocationAction = (typeof invocationActions)[number];
 
 export function invocationSchema(maxPromptChars: number) {
   return z.discriminatedUnion('action', [

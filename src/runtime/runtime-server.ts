@@ -2,16 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type RequestHandler } from 'express';
 import { runWithRequestContext, type RequestContext } from '../log/index.js';
-import type { HealthMonitor } from './health.js';
 import { createInvocationHandler, type InvocationDeps } from './invocation-handler.js';
 import { InvocationError, jsonErrorHandler } from './invocation-errors.js';
 
 export interface RuntimeServerOptions extends InvocationDeps {
   readonly port: number;
-  readonly health: HealthMonitor;
   /** Records the AgentCore session id of the latest invocation. */
   readonly onSessionId: (sessionId: string) => void;
-  readonly bodyLimitBytes?: number;
 }
 
 export interface RuntimeServer {
@@ -22,6 +19,7 @@ export interface RuntimeServer {
 
 const sessionHeader = 'x-amzn-bedrock-agentcore-runtime-session-id';
 const requestHeader = 'x-amzn-bedrock-agentcore-runtime-request-id';
+const bodyLimitBytes = 1024 * 1024;
 
 /** The AgentCore HTTP contract: GET /ping and POST /invocations on 0.0.0.0. */
 export async function startRuntimeServer(options: RuntimeServerOptions): Promise<RuntimeServer> {
@@ -39,7 +37,7 @@ export async function startRuntimeServer(options: RuntimeServerOptions): Promise
     '/invocations',
     logInvocation(options),
     // Any content type is read as JSON: operators curl without headers, AgentCore sends application/json.
-    express.json({ limit: options.bodyLimitBytes ?? 1024 * 1024, strict: false, type: () => true }),
+    express.json({ limit: bodyLimitBytes, strict: false, type: () => true }),
     // After the body parser: its stream callbacks would not carry the async context.
     withInvocationContext(),
     handleInvocation,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { describeError } from '../core/index.js';
 import type { ReplyOutcome } from './collecting-reply.js';
 
 export type TaskState = 'running' | 'completed' | 'failed';
@@ -35,7 +36,7 @@ export class TaskRegistry {
     this.#tasks.set(id, record);
     void run().then(
       (outcome) => this.#settle(record, outcome),
-      (error: unknown) => this.#settle(record, { ok: false, text: '', error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => this.#settle(record, { ok: false, text: '', error: describeError(error) }),
     );
     return { record, created: true };
   }

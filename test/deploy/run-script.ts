@@ -13,11 +13,18 @@ export interface ScriptResult {
   readonly stderr: string;
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 'bridge-scripts-'));
-process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+// Made on first use, so a process that only needs runNode (the bench) leaves no directory behind.
+let scratch: string | undefined;
+function scratchDir(): string {
+  if (scratch === undefined) {
+    const dir = (scratch = mkdtempSync(join(tmpdir(), 'bridge-scripts-')));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return scratch;
+}
 
 export function scratchFile(name: string): string {
-  return join(scratch, name);
+  return join(scratchDir(), name);
 }
 
 /** The parent's environment minus anything AWS, chat or session related. */
@@ -25,8 +32,8 @@ export function cleanEnv(): Record<string, string> {
   const keep = Object.entries(process.env).filter(([key]) => !/^(AWS_|SLACK_|DISCORD_|SESSION_ID$|AGENTCORE_|KEEPALIVE_|CDK_|BRIDGE_)/.test(key));
   return {
     ...(Object.fromEntries(keep) as Record<string, string>),
-    CDK_OUTPUTS_FILE: join(scratch, 'no-outputs.json'),
-    BRIDGE_DEPLOY_STATE_FILE: join(scratch, 'no-state.json'),
+    CDK_OUTPUTS_FILE: scratchFile('no-outputs.json'),
+    BRIDGE_DEPLOY_STATE_FILE: scratchFile('no-state.json'),
     AWS_EC2_METADATA_DISABLED: 'true',
     DEPLOY_POLL_INTERVAL_MS: '20',
   };

@@ -1,9 +1,8 @@
 // A local Secrets Manager answering GetSecretValue over the AWS JSON 1.1 protocol, so the real
 // SecretsManagerClient (via `endpoint` or AWS_ENDPOINT_URL_SECRETS_MANAGER) reads test secrets.
 import { createHash, randomUUID } from 'node:crypto';
-import http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startServer } from './agentcore/http.js';
 
 export type FakeSecretValue = string | { binary: Uint8Array };
 
@@ -81,40 +80,23 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
     }];
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
-      let body: unknown;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-      } catch {
-        body = undefined;
-      }
-      requests.push({ operation, body, headers: req.headers });
-      const [status, payload] =
-        req.method === 'POST' && operation === 'GetSecretValue'
-          ? getSecretValue(body)
-          : [400, { __type: 'UnknownOperationException', message: `Unknown operation ${target || '(no X-Amz-Target)'}.` }];
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
-      res.end(JSON.stringify(payload));
-    });
+  const server = await startServer((req, res, raw) => {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8') || '{}');
+    } catch {
+      body = undefined;
+    }
+    requests.push({ operation, body, headers: req.headers });
+    const [status, payload] =
+      req.method === 'POST' && operation === 'GetSecretValue'
+        ? getSecretValue(body)
+        : [400, { __type: 'UnknownOperationException', message: `Unknown operation ${target || '(no X-Amz-Target)'}.` }];
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
+    res.end(JSON.stringify(payload));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
 
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url: server.url, requests, close: () => server.close() };
 }

@@ -2,17 +2,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { startApp, type RunningApp } from '../../src/app.js';
+import { eventually } from './wait.js';
 
-/** AWS settings every test shares: dummy credentials, a region, no real endpoint reachable. */
-export function awsTestEnv(bedrockUrl?: string): Record<string, string> {
-  return {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTESTTEST',
-    AWS_SECRET_ACCESS_KEY: 'test-secret-access-key-value',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...(bedrockUrl === undefined ? {} : { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrockUrl }),
-  };
-}
+export { awsTestEnv } from './env.js';
+export { eventually } from './wait.js';
 
 export interface LogLines {
   readonly lines: string[];
@@ -149,15 +142,4 @@ export async function invoke(url: string, body: unknown, headers: Record<string,
 export async function ping(url: string): Promise<{ status: string; time_of_last_update: number }> {
   const response = await fetch(`${url}/ping`);
   return (await response.json()) as { status: string; time_of_last_update: number };
-}
-
-/** Polls `check` until it returns a value other than undefined. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

@@ -26,6 +26,8 @@ import type { RuntimeEmulator } from '../fakes/agentcore/runtime-emulator.js';
 import { sampleConfiguration } from '../fakes/agentcore/state.js';
 import type { RunReport } from '../../infra/lambda/rotation.js';
 import { cleanEnv, runScript, scratchFile } from '../deploy/run-script.js';
+import { discordEnv, slackEnv } from '../helpers/env.js';
+import { eventually, sleep } from '../helpers/wait.js';
 
 export type RecycleMode = 'rotation' | 'plain';
 
@@ -125,17 +127,8 @@ export async function runRecycle(
       pingIntervalMs: scale.pingIntervalMs,
       stopGraceMs: scale.stopGraceMs,
       env: {
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTESTTEST',
-        AWS_SECRET_ACCESS_KEY: 'test-secret-access-key-value',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
-        SLACK_BOT_TOKEN: slack.tokens.bot,
-        SLACK_APP_TOKEN: slack.tokens.app,
-        SLACK_API_URL: slack.apiUrl,
-        SLACK_CLIENT_PING_TIMEOUT_MS: '2000',
-        DISCORD_BOT_TOKEN: discord.token,
-        DISCORD_API_URL: discord.apiUrl,
+        ...slackEnv(slack, bedrock, { SLACK_CLIENT_PING_TIMEOUT_MS: '2000' }),
+        ...discordEnv(discord, bedrock),
         SHUTDOWN_GRACE_SECONDS: String(Math.max(1, Math.floor(scale.stopGraceMs / 1000) - 2)),
       },
       onEvent: (event) => say(`session ${short(event.sessionId)} #${event.generation} ${event.kind}${event.reason === undefined ? '' : ` (${event.reason})`}, image ${event.imageVersion}`),
@@ -226,15 +219,15 @@ export async function runRecycle(
     const observer = setInterval(observe, 100);
 
     // Recycles (and the redeploy halfway) happen by themselves; watch and deploy once.
-    const lifetimeRecycles = (): Promise<number> => {
-      if (mode === 'plain') return Promise.resolve(emulator.events.filter((e) => e.kind === 'ended' && e.reason === 'max_lifetime').length);
-      return Promise.resolve(countLifetimeRotations(lambda));
+    const lifetimeRecycles = (): number => {
+      if (mode === 'plain') return emulator.events.filter((e) => e.kind === 'ended' && e.reason === 'max_lifetime').length;
+      return countLifetimeRotations(lambda);
     };
     let redeploys = 0;
     const deployAt = Math.ceil(scale.recycles / 2);
     const deadline = started + scale.capMs;
     while (Date.now() < deadline) {
-      const recycles = await lifetimeRecycles();
+      const recycles = lifetimeRecycles();
       if (redeploys === 0 && recycles >= deployAt) {
         say('redeploy: npm run deploy');
         const result = await deploy(fake, mode);
@@ -254,7 +247,7 @@ export async function runRecycle(
     clearInterval(timer);
     timer = undefined;
 
-    const recycles = await lifetimeRecycles();
+    const recycles = lifetimeRecycles();
     const answered = sent.filter((m) => m.answeredAt !== undefined).map((m) => m.answeredAt! - m.sentAt).sort((a, b) => a - b);
     const normal = answered.length === 0 ? 0 : answered[Math.floor(answered.length / 2)]!;
     const threshold = Math.max(1000, 3 * normal);
@@ -302,7 +295,7 @@ export async function runRecycle(
  * and returns the longest stretch. Lost messages are not in it: they are counted as lost (a wait
  * until the end of the run would only measure when the run ended).
  */
-export function longestGap(messages: readonly { sentAt: number; answeredAt?: number | undefined }[], threshold: number): number {
+function longestGap(messages: readonly { sentAt: number; answeredAt?: number | undefined }[], threshold: number): number {
   const slow = messages
     .flatMap((m) => (m.answeredAt === undefined ? [] : [{ from: m.sentAt, to: m.answeredAt }]))
     .filter((w) => w.to - w.from > threshold)
@@ -338,7 +331,7 @@ async function deploy(fake: FakeAgentCore, mode: RecycleMode): Promise<{ code: n
 }
 
 /** src/main.ts as one ES module under node_modules/.cache (so its packages resolve from the repository). */
-export async function bundleBot(): Promise<string> {
+async function bundleBot(): Promise<string> {
   const outfile = join(REPO_ROOT, 'node_modules', '.cache', 'agentcore-recycle', 'main.mjs');
   await build({
     entryPoints: [join(REPO_ROOT, 'src', 'main.ts')],
@@ -369,18 +362,11 @@ function countBy(values: readonly string[]): Record<string, number> {
   return counts;
 }
 
+/** Polls `probe` every 100 ms until it holds. */
 async function waitFor(probe: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
+  await eventually(() => (probe() ? true : undefined), timeoutMs, what, 100);
 }
 
 function short(sessionId: string): string {
   return sessionId.length > 20 ? `…${sessionId.slice(-8)}` : sessionId;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -3,9 +3,8 @@
 // standby, handover and takeover with the roles and shapes of the bot contract, can be told to
 // fail, and records who listened to Discord when, so the controller's state machine is proven
 // without the real bot.
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startServer } from '../fakes/agentcore/http.js';
+import type { RunningServer } from '../fakes/agentcore/http.js';
 import type { SessionContext } from '../fakes/agentcore/index.js';
 
 export type Role = 'idle' | 'standby' | 'active' | 'draining' | 'drained';
@@ -55,7 +54,6 @@ export interface ScriptedBots {
   readonly faults: ScriptedFaults;
   /** Most sessions ever listening to Discord at the same time. */
   readonly maxDiscordListeners: () => number;
-  discordListeners(): string[];
   sessionTarget(context: SessionContext): Promise<string>;
   onStopSession(context: SessionContext): Promise<void>;
   close(): Promise<void>;
@@ -65,7 +63,7 @@ let gatewaySessions = 0;
 
 export function scriptedBots(faults: Partial<ScriptedFaults> = {}): ScriptedBots {
   const sessions = new Map<string, ScriptedSession>();
-  const servers = new Map<string, Server>();
+  const servers = new Map<string, RunningServer>();
   const invocations: Invocation[] = [];
   const settings: ScriptedFaults = {
     standbyReadyAfterMs: 0, neverReady: new Set(), handoverFailures: 0, takeoverFailures: 0, takeoverLostAnswers: 0, drainAfterMs: 0, ...faults,
@@ -149,52 +147,36 @@ export function scriptedBots(faults: Partial<ScriptedFaults> = {}): ScriptedBots
     invocations,
     faults: settings,
     maxDiscordListeners: () => maxListeners,
-    discordListeners: listeners,
     async sessionTarget({ session: record, environment }) {
       const running = sessions.get(record.sessionId);
       const server = servers.get(record.sessionId);
-      if (running !== undefined && !running.ended && server !== undefined) return urlOf(server);
+      if (running !== undefined && !running.ended && server !== undefined) return server.url;
       const session: ScriptedSession = {
         sessionId: record.sessionId, generation: ++generations, imageVersion: environment.IMAGE_VERSION ?? 'unset',
         startedAt: Date.now(), role: 'idle', agedSeconds: 0, ended: false,
       };
       sessions.set(record.sessionId, session);
-      const created = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (chunk: Buffer) => chunks.push(chunk));
-        req.on('end', () => {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-          const result = answer(session, body);
-          observe();
-          invocations.push({ sessionId: session.sessionId, action: String(body.action), body, status: result.status, at: Date.now() });
-          res.writeHead(result.status, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(result.body));
-        });
+      const created = await startServer((_req, res, raw) => {
+        const body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
+        const result = answer(session, body);
+        observe();
+        invocations.push({ sessionId: session.sessionId, action: String(body.action), body, status: result.status, at: Date.now() });
+        res.writeHead(result.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(result.body));
       });
-      await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
       servers.set(record.sessionId, created);
-      return urlOf(created);
+      return created.url;
     },
     async onStopSession({ session: record }) {
       const session = sessions.get(record.sessionId);
       if (session !== undefined) session.ended = true;
       invocations.push({ sessionId: record.sessionId, action: 'StopRuntimeSession', body: {}, status: 200, at: Date.now() });
-      await closeServer(servers.get(record.sessionId));
+      await servers.get(record.sessionId)?.close();
       servers.delete(record.sessionId);
     },
     async close() {
-      await Promise.all([...servers.values()].map(closeServer));
+      await Promise.all([...servers.values()].map((server) => server.close()));
       servers.clear();
     },
   };
-}
-
-function urlOf(server: Server): string {
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function closeServer(server: Server | undefined): Promise<void> {
-  if (server === undefined) return Promise.resolve();
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }

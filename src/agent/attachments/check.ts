@@ -1,6 +1,6 @@
 import type { ChatAttachment } from '../types.js';
 import { documentMagicMatches, readImageInfo } from './image-header.js';
-import { formatSize, MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_TEXT_FILE_CHARS } from './limits.js';
+import { formatSize, MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_TEXT_FILE_CHARS, tooBig } from './limits.js';
 
 /** A downloaded file that cannot go to the model, with the short reason for the chat line. */
 export interface SkippedDownload {
@@ -64,8 +64,4 @@ function checkText(attachment: ChatAttachment, skip: (reason: string) => Skipped
   }
   if (text.trim() === '') return skip('empty file');
   return { ...attachment, bytes: new TextEncoder().encode(text) };
-}
-
-function tooBig(size: number, limit: number): string {
-  return `too big: ${formatSize(size)}, the limit is ${formatSize(limit)}`;
 }

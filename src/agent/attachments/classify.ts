@@ -32,6 +32,10 @@ const DOCUMENT_BY_EXTENSION: Readonly<Record<string, string>> = {
   pdf: 'pdf', csv: 'csv', doc: 'doc', docx: 'docx', xls: 'xls', xlsx: 'xlsx', html: 'html', htm: 'html', txt: 'txt', md: 'md', markdown: 'md',
 };
 
+/** Every Converse format an image or document may carry (what classifyFile can give them). */
+export const IMAGE_FORMATS: ReadonlySet<string> = new Set(Object.values(IMAGE_BY_EXTENSION));
+export const DOCUMENT_FORMATS: ReadonlySet<string> = new Set(Object.values(DOCUMENT_BY_EXTENSION));
+
 /** Source code and structured text, with the fence language the model reads best. */
 const TEXT_BY_EXTENSION: Readonly<Record<string, string>> = {
   js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'jsx', ts: 'typescript', mts: 'typescript', cts: 'typescript', tsx: 'tsx',

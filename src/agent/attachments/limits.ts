@@ -27,6 +27,11 @@ export function formatSize(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** The skip reason for a file over its limit: "too big: 30 MB, the limit is 3.75 MB". */
+export function tooBig(size: number, limit: number): string {
+  return `too big: ${formatSize(size)}, the limit is ${formatSize(limit)}`;
+}
+
 function trimNumber(value: number): string {
   return String(Math.round(value * 100) / 100);
 }

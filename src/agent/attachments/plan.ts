@@ -9,6 +9,7 @@ import {
   MAX_TEXT_DOWNLOAD_BYTES,
   MAX_TEXT_FILE_CHARS,
   MAX_TEXT_PER_MESSAGE_CHARS,
+  tooBig,
 } from './limits.js';
 
 /** A file as the platform describes it before download. */
@@ -63,7 +64,7 @@ export function planAttachments(files: readonly FileMetadata[]): AttachmentPlan 
     const size = Math.max(0, file.sizeBytes);
     const limit = maxBytes[classified.kind];
     if (size === 0) skip('empty file');
-    else if (size > limit) skip(`too big: ${formatSize(size)}, the limit is ${formatSize(limit)}`);
+    else if (size > limit) skip(tooBig(size, limit));
     else if (classified.kind === 'image' && images >= MAX_IMAGES) skip(`more than ${MAX_IMAGES} images`);
     else if (classified.kind === 'document' && documents >= MAX_DOCUMENTS) skip(`more than ${MAX_DOCUMENTS} documents`);
     else if (classified.kind === 'text' && textChars >= MAX_TEXT_PER_MESSAGE_CHARS) {

@@ -1,7 +1,7 @@
 import { Routes, SnowflakeUtil, type APIMessage, type REST } from 'discord.js';
 import type { InboundMessage } from '../../core/index.js';
 import type { CatchUpScan } from '../shared/catch-up.js';
-import { routeDiscordMessage, viewFromApiMessage, type DiscordAllowlist } from './discord-events.js';
+import { botReplyTargetOf, routeDiscordMessage, viewFromApiMessage, type DiscordAllowlist } from './discord-events.js';
 
 export interface DiscordScanSource {
   readonly rest: REST;
@@ -10,47 +10,41 @@ export interface DiscordScanSource {
   /** Channels, threads and DMs the client knows, with their last message id (from GUILD_CREATE). */
   readonly channels: () => Iterable<{ readonly id: string; readonly lastMessageId: string | null; readonly guildId: string | null }>;
   readonly maxConversations: number;
-  readonly windowMs: number;
 }
 
 /**
- * Finds messages addressed to the bot that it never answered, from Discord
- * alone: only conversations whose last message is recent (GUILD_CREATE's
- * last_message_id gives that for free), and "answered" means a bot message
- * replies to it. DMs are only known once they wrote this session: a bot cannot
- * list its DM channels.
+ * Finds messages addressed to the bot that it never answered, sent since
+ * `readFromMs`, from Discord alone: only conversations whose last message is
+ * that recent (GUILD_CREATE's last_message_id gives that for free), and
+ * "answered" means a bot message replies to it. DMs are only known once they
+ * wrote this session: a bot cannot list its DM channels.
  */
-export async function scanDiscordForUnanswered(source: DiscordScanSource, sinceMs: number): Promise<CatchUpScan> {
-  const lookedBackTo = sinceMs - source.windowMs;
+export async function scanDiscordForUnanswered(source: DiscordScanSource, readFromMs: number): Promise<CatchUpScan> {
   const active = [...source.channels()]
-    .filter((channel) => channel.lastMessageId !== null && SnowflakeUtil.timestampFrom(channel.lastMessageId) >= lookedBackTo)
+    .filter((channel) => channel.lastMessageId !== null && SnowflakeUtil.timestampFrom(channel.lastMessageId) >= readFromMs)
     .slice(0, source.maxConversations);
   const unanswered: InboundMessage[] = [];
-  let tooOld = 0;
   for (const channel of active) {
-    const messages = await recentMessages(source.rest, channel.id, lookedBackTo);
-    const answered = new Set(messages.filter((m) => m.author.id === source.botUserId).flatMap((m) => (m.message_reference?.message_id === undefined ? [] : [m.message_reference.message_id])));
+    const messages = await recentMessages(source.rest, channel.id, readFromMs);
+    const answered = new Set(messages.flatMap((m) => botReplyTargetOf(m, source.botUserId) ?? []));
     for (const raw of messages) {
       if (answered.has(raw.id)) continue;
       // Channel message lists carry no guild_id; without it every message would look like a DM.
       const withGuild = channel.guildId === null ? raw : { ...raw, guild_id: channel.guildId };
       const routing = routeDiscordMessage(viewFromApiMessage(withGuild, source.botUserId), source.botUserId, source.allow);
-      if (!routing.answer || routing.message.authorIsBot) continue;
-      if (routing.message.sentAt >= sinceMs) unanswered.push(routing.message);
-      else tooOld += 1;
+      if (routing.answer && !routing.message.authorIsBot) unanswered.push(routing.message);
     }
   }
-  return { unanswered, tooOld, conversationsRead: active.length };
+  return { unanswered, conversationsRead: active.length };
 }
 
 /** Pages a busy channel is read back through at most; a channel busier than that is read only this far back. */
 const maxPages = 5;
 
 /**
- * The channel's messages since `sinceMs` (a second window back, so what is just
- * too old can be counted), oldest first so messages sent in the same
- * millisecond keep their order. Read newest first, page by page: the newest
- * messages matter most when a busy channel has more than a few pages.
+ * The channel's messages since `sinceMs`, oldest first so messages sent in
+ * the same millisecond keep their order. Read newest first, page by page: the
+ * newest messages matter most when a busy channel has more than a few pages.
  */
 async function recentMessages(rest: REST, channelId: string, sinceMs: number): Promise<APIMessage[]> {
   const collected: APIMessage[] = [];

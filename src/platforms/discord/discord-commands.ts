@@ -1,9 +1,10 @@
 import { ApplicationCommandOptionType, MessageFlags, Routes, type ChatInputCommandInteraction, type REST } from 'discord.js';
 import { StreamedReply, type Bridge, type InboundMessage, type ReplyChannel, type ReplySink } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
+import { editIntervalMs, messageMaxChars } from './discord-reply.js';
 
 /** The commands as Discord stores them; compared field by field with what is registered. */
-export const commandDefinitions = [
+const commandDefinitions = [
   {
     name: 'ask',
     description: 'Ask the assistant a question',
@@ -26,16 +27,15 @@ interface RegisteredCommand {
  * Registers the commands only when what Discord has differs, so frequent
  * redeploys never meet the registration rate limits (200 creates a day).
  */
-export async function registerCommandsIfChanged(rest: REST, applicationId: string, guildId: string | undefined, logger: Logger): Promise<'registered' | 'unchanged'> {
+export async function registerCommandsIfChanged(rest: REST, applicationId: string, guildId: string | undefined, logger: Logger): Promise<void> {
   const route = guildId === undefined ? Routes.applicationCommands(applicationId) : Routes.applicationGuildCommands(applicationId, guildId);
   const existing = (await rest.get(route)) as RegisteredCommand[];
   if (sameCommands(existing, commandDefinitions)) {
     logger.info('slash commands unchanged; registration skipped', { scope: guildId ?? 'global' });
-    return 'unchanged';
+    return;
   }
   await rest.put(route, { body: commandDefinitions });
   logger.info('slash commands registered', { scope: guildId ?? 'global', commands: commandDefinitions.map((c) => c.name) });
-  return 'registered';
 }
 
 function sameCommands(existing: readonly RegisteredCommand[], wanted: readonly RegisteredCommand[]): boolean {
@@ -108,8 +108,8 @@ function interactionReply(interaction: ChatInputCommandInteraction, isPrivate: b
         else await interaction.webhook.editMessage(id, { content, allowedMentions: noMentions });
       },
     },
-    maxLength: 2000,
-    editIntervalMs: 1000,
+    maxLength: messageMaxChars,
+    editIntervalMs,
     logger,
   });
 }

@@ -32,7 +32,8 @@ export interface DiscordAllowlist {
 
 export type DiscordRouting = { readonly answer: true; readonly message: InboundMessage } | { readonly answer: false; readonly reason: string };
 
-const answerableTypes = new Set([0, 19]);
+/** Message types a person writes (0 default, 19 reply); every other type is a system message. */
+export const answerableTypes: ReadonlySet<number> = new Set([0, 19]);
 
 /**
  * Decides whether a message is addressed to the bot (a DM, a mention, or a
@@ -62,10 +63,16 @@ export function routeDiscordMessage(message: DiscordMessageView, botUserId: stri
       authorIsBot,
       text: discordTextToPlain(message.content, botUserId, message.names),
       sentAt: message.createdTimestamp,
-      ...(message.replyToId === null ? {} : { replyToMessageId: message.replyToId }),
+      // A reply to the bot needs no context: its own messages are already in its history.
+      ...(message.replyToId === null || message.repliesToBot ? {} : { replyToMessageId: message.replyToId }),
       ...(message.files.length === 0 ? {} : { files: message.files }),
     },
   };
+}
+
+/** The message a bot message replies to, or undefined for anyone else's message (or one that replies to nothing). */
+export function botReplyTargetOf(message: APIMessage, botUserId: string | undefined): string | undefined {
+  return message.author.id === botUserId ? message.message_reference?.message_id : undefined;
 }
 
 /** Recovers the channel from the key routeDiscordMessage made. */

@@ -1,7 +1,7 @@
 import { Routes, type APIMessage, type REST } from 'discord.js';
 import { fitToTokenBudget, type ConversationTurn } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
-import { discordTextToPlain, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
+import { answerableTypes, discordTextToPlain, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
 
 /** How far back a conversation is read (the token budget and history bounds trim further). */
 const lookBack = 50;
@@ -27,7 +27,7 @@ export async function loadDiscordTurns(source: DiscordHistorySource, channelId: 
   // The API returns newest first.
   const views = [...messages].reverse().map((raw) => viewFromApiMessage(raw, source.botUserId));
   const turns = views.flatMap((view): ConversationTurn[] => {
-    if (view.type !== 0 && view.type !== 19) return [];
+    if (!answerableTypes.has(view.type)) return [];
     if (view.authorId === source.botUserId) return view.content === '' ? [] : [{ role: 'assistant', text: view.content }];
     if (view.authorIsBot || (scope === 'channel' && !view.mentionsBot && !view.repliesToBot)) return [];
     const text = discordTextToPlain(view.content, source.botUserId, view.names);

@@ -20,7 +20,7 @@ import { safeDownload } from '../shared/safe-download.js';
 import { scanDiscordForUnanswered } from './discord-catch-up.js';
 import { handleCommand, registerCommandsIfChanged } from './discord-commands.js';
 import { fatalCloseReason, loginFailureReason } from './discord-connection.js';
-import { discordChannelOf, routeDiscordMessage, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
+import { botReplyTargetOf, discordChannelOf, routeDiscordMessage, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
 import { loadDiscordTurns, replyChainContext } from './discord-history.js';
 import { toView } from './discord-message-view.js';
 import { createDiscordReply } from './discord-reply.js';
@@ -89,7 +89,7 @@ export class DiscordPlatform implements ChatPlatform {
       bridge: options.bridge,
       channel: this,
       logger: this.#logger,
-      scan: (sinceMs) => scanDiscordForUnanswered({ rest: this.#client.rest, botUserId: this.#botUserId ?? '', allow: this.#allowlist(), channels: () => this.#knownChannels(), maxConversations: options.selfHealing.catchUpMaxChannels, windowMs: options.selfHealing.catchUpWindowMs }, sinceMs),
+      scan: (readFromMs) => scanDiscordForUnanswered({ rest: this.#client.rest, botUserId: this.#botUserId ?? '', allow: this.#allowlist(), channels: () => this.#knownChannels(), maxConversations: options.selfHealing.catchUpMaxChannels }, readFromMs),
       claim: (message) => this.#stillUnanswered(message),
     });
     this.#attach();
@@ -129,11 +129,12 @@ export class DiscordPlatform implements ChatPlatform {
     this.#intake = false;
     this.#owner = false;
     this.#watchdog.stop();
-    if (this.#gateway.current === null || this.connection.state !== 'connected') return null;
+    const session = this.#gateway.current;
+    if (session === null || this.connection.state !== 'connected') return null;
     this.#handedOver = true;
-    const session = await this.#gateway.release('handed over to the next session');
+    // release() hands back this same session: it is read before the socket closes.
+    await this.#gateway.release('handed over to the next session');
     this.connection.transition('disconnected', 'gateway session handed over');
-    if (session === null) return null;
     this.#logger.info('gateway session handed over', { sequence: session.sequence });
     return toHandoverState(session);
   }
@@ -153,7 +154,7 @@ export class DiscordPlatform implements ChatPlatform {
       session,
       logger: this.#logger,
       onDispatch: (event, data) => {
-        if (event === 'MESSAGE_CREATE' && this.#botUserId !== undefined) this.#route(viewFromApiMessage(data as APIMessage, this.#botUserId));
+        if (event === 'MESSAGE_CREATE') this.#route((botUserId) => viewFromApiMessage(data as APIMessage, botUserId));
       },
     });
     const replay = drain.run();
@@ -220,7 +221,7 @@ export class DiscordPlatform implements ChatPlatform {
     await delay(Math.floor(Math.random() * 500));
     const query = new URLSearchParams({ after: message.messageId, limit: '100' });
     const later = (await this.#client.rest.get(Routes.channelMessages(discordChannelOf(message)), { query })) as APIMessage[];
-    return !later.some((m) => m.author.id === this.#botUserId && m.message_reference?.message_id === message.messageId);
+    return !later.some((m) => botReplyTargetOf(m, this.#botUserId) === message.messageId);
   }
 
   #knownChannels(): { id: string; lastMessageId: string | null; guildId: string | null }[] {
@@ -257,13 +258,14 @@ export class DiscordPlatform implements ChatPlatform {
     });
     client.on(Events.MessageCreate, (message) => {
       this.#botUserId ??= client.user?.id;
-      if (this.#botUserId !== undefined) this.#route(toView(message, this.#botUserId));
+      this.#route((botUserId) => toView(message, botUserId));
     });
   }
 
-  #route(view: DiscordMessageView): void {
-    if (!this.#intake) return;
-    const routing = routeDiscordMessage(view, this.#botUserId ?? '', this.#allowlist());
+  /** The view is built only for a message that is taken in (intake on, the bot's id known). */
+  #route(viewOf: (botUserId: string) => DiscordMessageView): void {
+    if (!this.#intake || this.#botUserId === undefined) return;
+    const routing = routeDiscordMessage(viewOf(this.#botUserId), this.#botUserId, this.#allowlist());
     if (!routing.answer) {
       this.#logger.debug('discord message ignored', { reason: routing.reason });
       return;

@@ -4,9 +4,9 @@ import { StreamedReply, type ReplySink } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 
 /** Discord rejects message content over 2,000 characters. */
-const messageMaxChars = 2000;
+export const messageMaxChars = 2000;
 /** Edits are rate-limited per channel; about one a second per answer stays well inside them. */
-const editIntervalMs = 1000;
+export const editIntervalMs = 1000;
 /** A typing indicator lasts about 10 s; refresh it a little sooner while the model thinks. */
 const typingRefreshMs = 8000;
 /**

@@ -1,11 +1,12 @@
 import type { Bridge, InboundMessage, ReplyChannel } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 
-/** What a platform scan found: unanswered messages addressed to the bot in the window (oldest first within a conversation), and older ones seen. */
+/**
+ * What a platform scan found: unanswered messages addressed to the bot since
+ * the time it was asked to read from (oldest first within a conversation).
+ */
 export interface CatchUpScan {
   readonly unanswered: InboundMessage[];
-  /** Unanswered messages seen just before the window: left alone, counted. */
-  readonly tooOld: number;
   readonly conversationsRead: number;
 }
 
@@ -15,8 +16,11 @@ export interface CatchUpOptions {
   readonly bridge: Bridge;
   readonly channel: ReplyChannel;
   readonly logger: Logger;
-  /** Reads the platform for unanswered messages sent since `sinceMs`. */
-  readonly scan: (sinceMs: number) => Promise<CatchUpScan>;
+  /**
+   * Reads the platform for unanswered messages sent since `readFromMs`: one
+   * window before the catch-up window, so what is just too old can be counted.
+   */
+  readonly scan: (readFromMs: number) => Promise<CatchUpScan>;
   /**
    * Takes a message for this session, atomically on the platform where it can
    * (another session of the bot may be catching up at the same time).
@@ -57,8 +61,12 @@ export class CatchUp {
   async #run(reason: string): Promise<void> {
     const startedAt = Date.now();
     try {
-      const scan = await this.options.scan(startedAt - this.options.windowMs);
-      const ordered = [...scan.unanswered].sort((a, b) => a.sentAt - b.sentAt);
+      const sinceMs = startedAt - this.options.windowMs;
+      const scan = await this.options.scan(sinceMs - this.options.windowMs);
+      const inWindow = scan.unanswered.filter((message) => message.sentAt >= sinceMs);
+      // Unanswered messages seen just before the window are left alone, counted.
+      const tooOld = scan.unanswered.length - inWindow.length;
+      const ordered = inWindow.sort((a, b) => a.sentAt - b.sentAt);
       const chosen = ordered.slice(0, this.options.maxMessages);
       let answered = 0;
       for (const message of chosen) {
@@ -66,8 +74,8 @@ export class CatchUp {
         if (this.options.claim !== undefined && !(await this.options.claim(message))) continue;
         if (this.options.bridge.submit({ ...message, late: true }, this.options.channel) === 'accepted') answered += 1;
       }
-      this.#record(reason, startedAt, { found: ordered.length, answered, skipped: ordered.length - chosen.length, tooOld: scan.tooOld });
-      this.options.logger.info('catch-up finished', { reason, found: ordered.length, answered, skipped: ordered.length - chosen.length, tooOld: scan.tooOld, conversationsRead: scan.conversationsRead, durationMs: Date.now() - startedAt });
+      this.#record(reason, startedAt, { found: ordered.length, answered, skipped: ordered.length - chosen.length, tooOld });
+      this.options.logger.info('catch-up finished', { reason, found: ordered.length, answered, skipped: ordered.length - chosen.length, tooOld, conversationsRead: scan.conversationsRead, durationMs: Date.now() - startedAt });
     } catch (error) {
       this.options.logger.warn('catch-up failed', { reason, error });
       this.#record(reason, startedAt, { found: 0, answered: 0, skipped: 0, tooOld: 0 });

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { InboundMessage } from '../../core/index.js';
 import { unansweredInOrder, type CatchUpScan } from '../shared/catch-up.js';
-import { routeSlackEvent, type SlackAllowlist, type SlackIdentity, type SlackMessageEvent } from './slack-events.js';
+import { isOwnSlackMessage, isTopLevel, routeSlackEvent, type SlackAllowlist, type SlackIdentity, type SlackMessageEvent } from './slack-events.js';
 
 type WebClient = webApi.WebClient;
 
@@ -21,7 +21,6 @@ export interface SlackScanSource {
   readonly identity: SlackIdentity;
   readonly allow: SlackAllowlist;
   readonly maxConversations: number;
-  readonly windowMs: number;
 }
 
 const toTs = (ms: number) => (ms / 1000).toFixed(6);
@@ -34,28 +33,22 @@ interface TimelineItem {
 /**
  * Finds messages addressed to the bot that have no answer from it, deciding
  * from Slack alone: in the conversations the bot is a member of, mentions and
- * DMs since `sinceMs` whose thread (or, in a DM, the messages after them) holds
- * no reply from the bot. Messages in the window before `sinceMs` are counted.
+ * DMs since `readFromMs` whose thread (or, in a DM, the messages after them)
+ * holds no reply from the bot.
  */
-export async function scanSlackForUnanswered(source: SlackScanSource, sinceMs: number): Promise<CatchUpScan> {
+export async function scanSlackForUnanswered(source: SlackScanSource, readFromMs: number): Promise<CatchUpScan> {
   const listed = await source.client.users.conversations({ types: 'public_channel,private_channel,mpim,im', exclude_archived: true, limit: source.maxConversations });
   const conversations = ((listed.channels ?? []) as Conversation[]).slice(0, source.maxConversations);
   const unanswered: InboundMessage[] = [];
-  let tooOld = 0;
   for (const conversation of conversations) {
     if (conversation.id === undefined) continue;
-    const found = await scanConversation(source, conversation.id, conversation.is_im === true, sinceMs);
-    for (const message of found) {
-      if (message.sentAt >= sinceMs) unanswered.push(message);
-      else tooOld += 1;
-    }
+    unanswered.push(...(await scanConversation(source, conversation.id, conversation.is_im === true, readFromMs)));
   }
-  return { unanswered, tooOld, conversationsRead: conversations.length };
+  return { unanswered, conversationsRead: conversations.length };
 }
 
-async function scanConversation(source: SlackScanSource, channel: string, isDm: boolean, sinceMs: number): Promise<InboundMessage[]> {
-  const messages = await recentHistory(source.client, channel, sinceMs - source.windowMs);
-  const isSelf = (m: HistoryMessage) => m.user === source.identity.botUserId || (m.bot_id !== undefined && m.bot_id === source.identity.botId);
+async function scanConversation(source: SlackScanSource, channel: string, isDm: boolean, readFromMs: number): Promise<InboundMessage[]> {
+  const messages = await recentHistory(source.client, channel, readFromMs);
   const route = (m: HistoryMessage, threadTs: string | undefined) => {
     const event: SlackMessageEvent = { ...m, type: isDm ? 'message' : 'app_mention', channel, channel_type: isDm ? 'im' : 'channel', ...(threadTs === undefined ? {} : { thread_ts: threadTs }) };
     const routing = routeSlackEvent(event, source.identity, source.allow);
@@ -63,8 +56,8 @@ async function scanConversation(source: SlackScanSource, channel: string, isDm: 
   };
   if (isDm) {
     // Live DM answers follow at top level; late ones go into the message's own thread.
-    const timeline = messages.filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts).flatMap((m): TimelineItem[] => {
-      if (isSelf(m)) return [{ kind: 'answer', m }];
+    const timeline = messages.filter(isTopLevel).flatMap((m): TimelineItem[] => {
+      if (isOwnSlackMessage(m, source.identity)) return [{ kind: 'answer', m }];
       if (m.reply_users?.includes(source.identity.botUserId) === true) return [];
       return route(m, undefined) === undefined ? [] : [{ kind: 'request', m }];
     });
@@ -72,12 +65,11 @@ async function scanConversation(source: SlackScanSource, channel: string, isDm: 
   }
   const mentionsBot = (m: HistoryMessage) => (m.text ?? '').includes(`<@${source.identity.botUserId}`);
   const results: InboundMessage[] = [];
-  const lookedBackTo = sinceMs - source.windowMs;
   for (const root of messages) {
-    const activeThread = (root.reply_count ?? 0) > 0 && (mentionsBot(root) || Number(root.latest_reply ?? 0) * 1000 >= lookedBackTo);
+    const activeThread = (root.reply_count ?? 0) > 0 && (mentionsBot(root) || Number(root.latest_reply ?? 0) * 1000 >= readFromMs);
     if (!activeThread && !mentionsBot(root)) continue;
     const thread = activeThread ? await threadOf(source.client, channel, root.ts) : [root];
-    const timeline = thread.flatMap((m): TimelineItem[] => (isSelf(m) ? [{ kind: 'answer', m }] : mentionsBot(m) ? [{ kind: 'request', m }] : []));
+    const timeline = thread.flatMap((m): TimelineItem[] => (isOwnSlackMessage(m, source.identity) ? [{ kind: 'answer', m }] : mentionsBot(m) ? [{ kind: 'request', m }] : []));
     results.push(...unansweredInOrder(timeline).flatMap(({ m }) => route(m, m.thread_ts ?? m.ts) ?? []));
   }
   return results;
@@ -92,9 +84,8 @@ async function threadOf(client: WebClient, channel: string, ts: string): Promise
 const maxPages = 3;
 
 /**
- * The conversation's top-level messages since `sinceMs` (a second window back,
- * so what is just too old can be counted), oldest first. Slack pages newest
- * first, so a very busy conversation is read only this far back.
+ * The conversation's top-level messages since `sinceMs`, oldest first. Slack
+ * pages newest first, so a very busy conversation is read only this far back.
  */
 async function recentHistory(client: WebClient, channel: string, sinceMs: number): Promise<HistoryMessage[]> {
   const collected: HistoryMessage[] = [];

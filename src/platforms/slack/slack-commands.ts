@@ -1,13 +1,15 @@
-import type { App, SlashCommand } from '@slack/bolt';
+import type { App, SlashCommand, webApi } from '@slack/bolt';
 import { RecentIds, splitAll, type Bridge, type InboundMessage, type ReplyChannel, type ReplySink } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 import { markdownToMrkdwn } from './markdown-to-mrkdwn.js';
-import { slackErrorCode } from './slack-reply.js';
+import { postedMessageMaxChars, slackErrorCode } from './slack-reply.js';
 
 type Respond = (message: { response_type: 'ephemeral' | 'in_channel'; text: string }) => Promise<unknown>;
 
 export interface SlackCommandDeps {
   readonly bridge: Bridge;
+  /** The platform's WebClient (with its bounded retries), for posting a public /ask question. */
+  readonly web: webApi.WebClient;
   /** The thread a public /ask is answered in behaves like any mention thread. */
   readonly threadChannel: ReplyChannel;
   readonly describeStatus: () => string;
@@ -17,7 +19,6 @@ export interface SlackCommandDeps {
 const usage = 'Usage: `/ask <question>` (everyone sees it) or `/ask private <question>` (only you see the answer).';
 /** A response_url accepts five messages; long private answers are cut into at most that many. */
 const maxResponses = 5;
-const responseMaxChars = 3800;
 
 /**
  * /ask, /reset and /status over Socket Mode. Each is acked at once; a public
@@ -26,7 +27,7 @@ const responseMaxChars = 3800;
  */
 export function registerSlackCommands(app: App, deps: SlackCommandDeps): void {
   const seen = new RecentIds(10 * 60_000, 10_000);
-  app.command('/ask', async ({ command, ack, respond, client }) => {
+  app.command('/ask', async ({ command, ack, respond }) => {
     await ack();
     if (!seen.remember(command.trigger_id)) return;
     const { question, isPrivate } = parseAsk(command.text);
@@ -39,7 +40,7 @@ export function registerSlackCommands(app: App, deps: SlackCommandDeps): void {
       return;
     }
     try {
-      const posted = await client.chat.postMessage({ channel: command.channel_id, text: `*<@${command.user_id}> asked:* ${markdownToMrkdwn(question)}` });
+      const posted = await deps.web.chat.postMessage({ channel: command.channel_id, text: `*<@${command.user_id}> asked:* ${markdownToMrkdwn(question)}` });
       submit(deps, publicAsk(command, question, posted.ts as string), deps.threadChannel);
     } catch (error) {
       const code = slackErrorCode(error);
@@ -121,7 +122,7 @@ class EphemeralReply implements ReplySink {
   }
 
   async #send(markdown: string): Promise<void> {
-    for (const part of splitAll(markdown, responseMaxChars).slice(0, maxResponses)) {
+    for (const part of splitAll(markdown, postedMessageMaxChars).slice(0, maxResponses)) {
       await this.respond({ response_type: 'ephemeral', text: markdownToMrkdwn(part) }).catch((error: unknown) => this.logger.warn('response_url failed', { error }));
     }
   }

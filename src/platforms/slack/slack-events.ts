@@ -49,7 +49,17 @@ export interface SlackReplyTarget {
 export type SlackRouting = { readonly answer: true; readonly message: InboundMessage } | { readonly answer: false; readonly reason: string };
 
 /** Subtypes that are still a person writing to the bot; every other subtype is an edit, join, etc. */
-const answerableSubtypes = new Set(['file_share', 'thread_broadcast']);
+export const answerableSubtypes: ReadonlySet<string> = new Set(['file_share', 'thread_broadcast']);
+
+/** Whether a message (event or history) was written by this bot. */
+export function isOwnSlackMessage(m: { readonly user?: string; readonly bot_id?: string }, identity: SlackIdentity): boolean {
+  return m.user === identity.botUserId || (m.bot_id !== undefined && m.bot_id === identity.botId);
+}
+
+/** Whether a history message is top level (a thread's parent included), not a reply inside a thread. */
+export function isTopLevel(m: { readonly ts?: string; readonly thread_ts?: string }): boolean {
+  return m.thread_ts === undefined || m.thread_ts === m.ts;
+}
 
 /**
  * Decides whether an event is addressed to the bot and normalises it. Bots

@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { fitToTokenBudget, type ConversationTurn } from '../../core/index.js';
-import { slackTextToPlain, stripBotMention, type SlackIdentity, type SlackReplyTarget } from './slack-events.js';
+import { answerableSubtypes, isOwnSlackMessage, isTopLevel, slackTextToPlain, stripBotMention, type SlackIdentity, type SlackReplyTarget } from './slack-events.js';
 import type { SlackUserNames } from './user-names.js';
 
 type WebClient = webApi.WebClient;
@@ -37,27 +37,25 @@ export async function loadSlackTurns(source: SlackHistorySource, target: SlackRe
   if (target.threadTs === target.messageTs) return [];
   const fetched = target.threadTs === undefined ? await dmMessages(source.client, target) : await threadMessages(source.client, target);
   const messages = fetched.filter((m) => m.ts !== undefined && Number(m.ts) < Number(target.messageTs) && isConversational(m, source.identity));
-  await source.names.resolve([...new Set(messages.flatMap((m) => (m.user === undefined ? [] : [m.user])))]);
-  const speakers = new Set(messages.filter((m) => !isSelf(m, source.identity)).map((m) => m.user));
+  const others = messages.filter((m) => !isOwnSlackMessage(m, source.identity));
+  // Only other people's names are shown; the bot's own messages are its turns.
+  await source.names.resolve([...new Set(others.flatMap((m) => (m.user === undefined ? [] : [m.user])))]);
+  const speakers = new Set(others.map((m) => m.user));
   const turns = messages.map((m) => toTurn(m, source, speakers.size > 1 || target.threadTs !== undefined));
   return fitToTokenBudget(turns, source.tokenBudget, target.threadTs !== undefined && messages[0]?.ts === target.threadTs);
 }
 
 function toTurn(m: SlackHistoryMessage, source: SlackHistorySource, withNames: boolean): ConversationTurn {
-  if (isSelf(m, source.identity)) return { role: 'assistant', text: m.text ?? '' };
+  if (isOwnSlackMessage(m, source.identity)) return { role: 'assistant', text: m.text ?? '' };
   const text = slackTextToPlain(stripBotMention(m.text ?? '', source.identity.botUserId), (id) => source.names.cached(id));
   const name = m.user === undefined ? 'someone' : (source.names.cached(m.user) ?? m.user);
   return { role: 'user', text: withNames ? `${name}: ${text}` : text };
 }
 
-function isSelf(m: SlackHistoryMessage, identity: SlackIdentity): boolean {
-  return m.user === identity.botUserId || (m.bot_id !== undefined && m.bot_id === identity.botId);
-}
-
 function isConversational(m: SlackHistoryMessage, identity: SlackIdentity): boolean {
-  if (isSelf(m, identity)) return (m.text ?? '').trim() !== '';
+  if (isOwnSlackMessage(m, identity)) return (m.text ?? '').trim() !== '';
   if (m.bot_id !== undefined) return false;
-  if (m.subtype !== undefined && m.subtype !== 'file_share' && m.subtype !== 'thread_broadcast') return false;
+  if (m.subtype !== undefined && !answerableSubtypes.has(m.subtype)) return false;
   return (m.text ?? '').trim() !== '';
 }
 
@@ -83,5 +81,5 @@ async function threadMessages(client: WebClient, target: SlackReplyTarget): Prom
 async function dmMessages(client: WebClient, target: SlackReplyTarget): Promise<SlackHistoryMessage[]> {
   const page = await client.conversations.history({ channel: target.channel, latest: target.messageTs, inclusive: false, limit: pageSize });
   // History comes newest first; thread replies stay in their threads.
-  return ((page.messages ?? []) as SlackHistoryMessage[]).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts).reverse();
+  return ((page.messages ?? []) as SlackHistoryMessage[]).filter(isTopLevel).reverse();
 }

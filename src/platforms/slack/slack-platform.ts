@@ -22,7 +22,7 @@ import { registerSlackCommands } from './slack-commands.js';
 import { isSlackAuthError } from './slack-connection.js';
 import { mentionedUserIds, routeSlackEvent, slackReplyTarget, slackTextToPlain, type SlackIdentity, type SlackMessageEvent } from './slack-events.js';
 import { loadSlackTurns } from './slack-history.js';
-import { createSlackReply, slackErrorCode } from './slack-reply.js';
+import { claimWithEyes, createSlackReply, slackErrorCode } from './slack-reply.js';
 import { SlackSocket } from './slack-socket.js';
 import { SlackUserNames } from './user-names.js';
 
@@ -84,7 +84,7 @@ export class SlackPlatform implements ChatPlatform {
       bridge: options.bridge,
       channel: this,
       logger: this.#logger,
-      scan: (sinceMs) => scanSlackForUnanswered({ client: this.#web, identity: this.#requireIdentity(), allow: this.#allowlist(), maxConversations: options.selfHealing.catchUpMaxChannels, windowMs: options.selfHealing.catchUpWindowMs }, sinceMs),
+      scan: (readFromMs) => scanSlackForUnanswered({ client: this.#web, identity: this.#requireIdentity(), allow: this.#allowlist(), maxConversations: options.selfHealing.catchUpMaxChannels }, readFromMs),
       claim: (message) => this.#claim(message),
     });
     this.connection.on('change', (change) => this.#onStateChange(change.to));
@@ -198,12 +198,10 @@ export class SlackPlatform implements ChatPlatform {
 
   /** The :eyes: reaction is the claim: a second session of the bot gets already_reacted and leaves the message. */
   async #claim(message: InboundMessage): Promise<boolean> {
-    const target = slackReplyTarget(message);
     try {
-      await this.#web.reactions.add({ channel: target.channel, timestamp: target.messageTs, name: 'eyes' });
-      return true;
+      return await claimWithEyes(this.#web, slackReplyTarget(message));
     } catch (error) {
-      if (slackErrorCode(error) !== 'already_reacted') this.#logger.warn('catch-up claim failed', { error });
+      this.#logger.warn('catch-up claim failed', { error });
       return false;
     }
   }
@@ -215,7 +213,7 @@ export class SlackPlatform implements ChatPlatform {
     };
     app.event('app_mention', onEvent);
     app.event('message', onEvent);
-    registerSlackCommands(app, { bridge: this.options.bridge, threadChannel: this, describeStatus: this.options.describeStatus, logger: this.#logger });
+    registerSlackCommands(app, { bridge: this.options.bridge, web: this.#web, threadChannel: this, describeStatus: this.options.describeStatus, logger: this.#logger });
     app.error((error) => {
       this.#logger.warn('bolt listener error', { error });
       return Promise.resolve();

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 
 type WebClient = webApi.WebClient;
-import { openFenceAt, StreamedReply, type InboundMessage, type ReplySink } from '../../core/index.js';
+import { closingReserve, openFenceAt, StreamedReply, type InboundMessage, type ReplySink } from '../../core/index.js';
 import { BridgeError } from '../../errors.js';
 import type { Logger } from '../../log/index.js';
 import { markdownToMrkdwn } from './markdown-to-mrkdwn.js';
@@ -19,7 +19,7 @@ export interface SlackReplyDeps {
 const updateIntervalMs = 1000;
 const streamIntervalMs = 1000;
 /** Text per posted message; Slack truncates past 40k and recommends staying near 4k. */
-const postedMessageMaxChars = 3800;
+export const postedMessageMaxChars = 3800;
 /** chat.appendStream takes at most 12,000 characters; one streamed message holds no more here. */
 const streamedMessageMaxChars = 12_000;
 /** Errors that mean "this workspace or token cannot stream": fall back for good. */
@@ -59,7 +59,6 @@ function postAndUpdate(deps: SlackReplyDeps, target: SlackReplyTarget, working: 
   });
 }
 
-/** The :eyes: reaction on the user's message while the model thinks. */
 /**
  * The :eyes: reaction on the user's message while the model thinks. It is also
  * the claim on the message: when two sessions of the bot overlap (a restart, a
@@ -84,20 +83,14 @@ class WorkingReaction {
     if (this.#shown) return Promise.resolve();
     this.#shown = true;
     // Next turn of the event loop: building the call costs CPU the model request should not wait for.
-    this.#claim = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#add()).then(
-      () => true,
-      (error: unknown) => {
+    this.#claim = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => claimWithEyes(this.deps.client, this.target))
+      .catch((error: unknown) => {
         // Anything but already_reacted (a missing scope, a deleted message) must not cost the user an answer.
-        if (slackErrorCode(error) === 'already_reacted') return false;
         this.deps.logger.debug('working reaction failed', { error });
         return true;
-      },
-    );
+      });
     return Promise.resolve();
-  }
-
-  #add(): Promise<unknown> {
-    return this.deps.client.reactions.add({ channel: this.target.channel, timestamp: this.target.messageTs, name: 'eyes' });
   }
 
   /** Resolves false when another session of the bot claimed this message first. */
@@ -188,7 +181,7 @@ class SlackNativeStream implements ReplySink {
     this.#lastWriteAt = Date.now();
     let chunk = this.#text.slice(this.#sent);
     const overflow = this.#sent + chunk.length > streamedMessageMaxChars;
-    if (overflow) chunk = chunk.slice(0, Math.max(0, streamedMessageMaxChars - this.#sent - 8));
+    if (overflow) chunk = chunk.slice(0, Math.max(0, streamedMessageMaxChars - this.#sent - closingReserve));
     if (chunk !== '' && !(await this.#send(chunk))) return;
     if (overflow) {
       await this.#continueInFallback();
@@ -249,6 +242,21 @@ class SlackNativeStream implements ReplySink {
       this.deps.logger.warn('slack call failed', { method, error });
       return false;
     }
+  }
+}
+
+/**
+ * Adds the :eyes: reaction to the user's message, which is also the claim on
+ * it: true when this call added it, false when it was there already (another
+ * session of the bot claimed the message first). Any other failure is thrown.
+ */
+export async function claimWithEyes(client: WebClient, target: Pick<SlackReplyTarget, 'channel' | 'messageTs'>): Promise<boolean> {
+  try {
+    await client.reactions.add({ channel: target.channel, timestamp: target.messageTs, name: 'eyes' });
+    return true;
+  } catch (error) {
+    if (slackErrorCode(error) === 'already_reacted') return false;
+    throw error;
   }
 }
 

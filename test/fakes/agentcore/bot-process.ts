@@ -27,8 +27,23 @@ export interface BotOptions {
 /** Variables that would give the bot real tokens or real AWS access in a test. */
 const STRIPPED = /^(SLACK_|DISCORD_|BRIDGE_SECRET_ID$|AWS_|SESSION_ID$)/;
 
+/** This process's environment without the variables above, nor any named in `alsoStripped`. */
+export function inheritedEnv(alsoStripped: readonly string[] = []): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !STRIPPED.test(key) && !alsoStripped.includes(key)));
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null if killed). */
+export async function stopChild(child: ChildProcess, exited: Promise<number | null>, graceMs: number): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
 export async function startBot(options: BotOptions = {}): Promise<BotProcess> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !STRIPPED.test(key)));
+  const inherited = inheritedEnv();
   const child = spawn(process.execPath, [...(options.args ?? ['--import', 'tsx', 'src/main.ts'])], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...inherited, PORT: '0', LOG_LEVEL: 'info', AWS_EC2_METADATA_DISABLED: 'true', ...options.env },
@@ -56,13 +71,6 @@ export async function startBot(options: BotOptions = {}): Promise<BotProcess> {
     url: `http://127.0.0.1:${port}`,
     child,
     output,
-    stop: async (graceMs = 10_000) => {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
+    stop: (graceMs = 10_000) => stopChild(child, exited, graceMs),
   };
 }

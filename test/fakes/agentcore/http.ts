@@ -27,7 +27,10 @@ export async function startServer(handler: Handler): Promise<RunningServer> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return {

@@ -12,9 +12,8 @@ import { sampleConfiguration } from './state.js';
 import type { AgentCoreState, RuntimeConfiguration } from './state.js';
 
 export type { SessionContext } from './data-plane.js';
-export { SESSION_HEADER, REQUEST_HEADER } from './data-plane.js';
 export type { AgentCoreState, RecordedCall, RuntimeConfiguration, SessionRecord } from './state.js';
-export { listZip, TooManyRequestsError } from './aws-ops.js';
+export { listZip } from './aws-ops.js';
 export type { LambdaInvoke } from './aws-ops.js';
 
 export interface FakeAgentCoreOptions {

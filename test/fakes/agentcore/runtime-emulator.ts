@@ -48,6 +48,8 @@ interface SessionProcess {
   readonly imageVersion: string;
   readonly startedAt: number;
   readonly ready: Promise<BotProcess>;
+  /** Set once `ready` resolved. */
+  bot?: BotProcess;
   lastActivity: number;
   ending: boolean;
   timers: NodeJS.Timeout[];
@@ -70,7 +72,6 @@ export function runtimeEmulator(options: RuntimeEmulatorOptions): RuntimeEmulato
   const sessions = new Map<string, SessionProcess>();
   const events: EmulatorEvent[] = [];
   const processes: { sessionId: string; generation: number; bot: Promise<BotProcess> }[] = [];
-  const settled = new Map<SessionProcess, BotProcess>();
   let state: AgentCoreState | undefined;
   let generations = 0;
   let closing = false;
@@ -95,7 +96,7 @@ export function runtimeEmulator(options: RuntimeEmulatorOptions): RuntimeEmulato
   };
 
   const watch = (session: SessionProcess, bot: BotProcess): void => {
-    settled.set(session, bot);
+    session.bot = bot;
     bot.child.once('exit', () => void end(session, 'crashed'));
     const lifetime = setTimeout(() => void end(session, 'max_lifetime'), Math.max(0, session.startedAt + options.maxLifetimeMs - Date.now()));
     session.timers.push(lifetime);
@@ -150,8 +151,7 @@ export function runtimeEmulator(options: RuntimeEmulatorOptions): RuntimeEmulato
     events,
     running() {
       return new Map([...sessions.values()].flatMap((s) => {
-        const bot = settled.get(s);
-        return bot === undefined || s.ending ? [] : [[s.sessionId, bot] as const];
+        return s.bot === undefined || s.ending ? [] : [[s.sessionId, s.bot] as const];
       }));
     },
     processes,
