@@ -4,7 +4,6 @@
 import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { KEEPALIVE_TIMEOUT_SECONDS } from './config.js';
@@ -12,8 +11,9 @@ import type { StackConfig } from './config.js';
 import { asInterface } from './cdk-types.js';
 import { ImageBuild } from './image-build.js';
 import { Keepalive } from './keepalive.js';
-import { modelResourceArns } from './model-arns.js';
+import { acknowledgeRule } from './nag.js';
 import { buildNetwork } from './network.js';
+import { runtimeExecutionRole } from './runtime-role.js';
 
 /** The JSON keys the bot reads from the secret's SecretString. */
 export const SECRET_KEYS = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'DISCORD_BOT_TOKEN'] as const;
@@ -41,9 +41,18 @@ export class BridgeStack extends Stack {
 
   /** The runtime with its `live` endpoint and execution role, and the keepalive; returns their outputs. */
   private addRuntime(config: StackConfig, image: ImageBuild, secret: secretsmanager.ISecret): Record<string, string> {
+    const role = runtimeExecutionRole(this, {
+      runtimeName: config.runtimeName,
+      repository: image.repository,
+      secret,
+      modelId: config.modelId,
+      modelRegions: config.modelRegions,
+    });
     const runtime = new agentcore.Runtime(this, 'Runtime', {
       runtimeName: config.runtimeName,
       description: 'Slack and Discord chat bridge to Amazon Bedrock',
+      // Read-only to the L2: the role's statements are all in runtime-role.ts.
+      executionRole: role.withoutPolicyUpdates(),
       agentRuntimeArtifact: agentcore.AgentRuntimeArtifact.fromEcrRepository(image.repository, config.imageTag),
       networkConfiguration: buildNetwork(this, config.network),
       protocolConfiguration: agentcore.ProtocolType.HTTP,
@@ -61,15 +70,11 @@ export class BridgeStack extends Stack {
         CONNECT_ON: 'invocation',
       },
     });
+    // AgentCore pulls the image when it creates the runtime: the role's policies must exist first
+    // (the L2 waits for a role only when it made the role itself).
+    runtime.node.addDependency(role);
     // The image URI is a token until deploy; the L2 says so on every synth.
     Annotations.of(runtime).acknowledgeInfo('aws-cdk-lib.aws-bedrockagentcore:containerUriValidationSkipped');
-    // The L2 role already writes the runtime's logs and pulls from the repository it was given.
-    secret.grantRead(runtime.role);
-    runtime.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'InvokeChosenModel',
-      actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-      resources: modelResourceArns(config.modelId, { partition: this.partition, region: this.region, account: this.account }, config.modelRegions),
-    }));
 
     // Follows the runtime version the stack deploys; `npm run deploy` moves it between deploys.
     const endpoint = runtime.addEndpoint(config.endpointName, {
@@ -100,7 +105,7 @@ export class BridgeStack extends Stack {
 
 function platformSecret(stack: Stack, config: StackConfig): secretsmanager.ISecret {
   if (!config.secret.create) return secretsmanager.Secret.fromSecretNameV2(stack, 'PlatformTokens', config.secret.name);
-  return asInterface<secretsmanager.ISecret>(new secretsmanager.Secret(stack, 'PlatformTokens', {
+  const created = new secretsmanager.Secret(stack, 'PlatformTokens', {
     secretName: config.secret.name,
     description:
       `Chat platform tokens for the AgentCore chat bridge. Set SecretString to a JSON object with the keys ` +
@@ -108,5 +113,9 @@ function platformSecret(stack: Stack, config: StackConfig): secretsmanager.ISecr
       'leave a platform\'s keys out to disable it.',
     // Created holding "{}": the bot starts with both platforms disabled until the operator fills it in.
     secretObjectValue: {},
-  }));
+  });
+  acknowledgeRule(created, 'AwsSolutions-SMG4',
+    'The values are tokens Slack and Discord issue (xoxb- bot, xapp- app-level, Discord bot token); Secrets Manager cannot mint ' +
+      'new ones: they are regenerated in the Slack app settings and the Discord Developer Portal, then written here by the operator.');
+  return asInterface<secretsmanager.ISecret>(created);
 }

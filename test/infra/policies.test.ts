@@ -1,9 +1,10 @@
 // Proves least privilege: the runtime role may invoke only the chosen model (profile plus the
 // foundation model in each routed region), read only its secret and pull only from its
-// repository; the keepalive may only invoke this runtime and its endpoint.
+// repository; the keepalive may only invoke this runtime and its endpoint; the image build reads
+// one object and pushes to one repository.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { actionsOf, onlyResource, renderArn, resourcesOf, roleStatements, synth } from './helpers.js';
+import { actionsOf, onlyResource, onlyRoleAssumedBy, renderArn, resourcesOf, roleStatements, synth } from './helpers.js';
 import type { Statement } from './helpers.js';
 
 function statementsFor(statements: Statement[], prefix: string): Statement[] {
@@ -47,10 +48,26 @@ describe('runtime execution role', () => {
     assert.ok(ecr.flatMap(actionsOf).includes('ecr:BatchGetImage'));
   });
 
-  it('writes logs only under the AgentCore runtime log groups', () => {
+  it('writes logs only to this runtime\'s log groups, and sends no traces or metrics', () => {
     const writes = statements.filter((s) => actionsOf(s).includes('logs:PutLogEvents'));
-    assert.ok(writes.length > 0);
-    for (const arn of rendered(writes)) assert.match(arn, /:log-group:\/aws\/bedrock-agentcore\/runtimes\//);
+    assert.deepEqual(rendered(writes), [
+      'arn:{AWS::Partition}:logs:{AWS::Region}:{AWS::AccountId}:log-group:/aws/bedrock-agentcore/runtimes/agentcore_chat_bridge-*:log-stream:*',
+    ]);
+    assert.deepEqual(statements.flatMap(actionsOf).filter((a) => a.startsWith('xray:') || a.startsWith('cloudwatch:')), []);
+  });
+
+  it('gets workload access tokens for this runtime\'s identity only', () => {
+    assert.deepEqual(rendered(statementsFor(statements, 'bedrock-agentcore:GetWorkloadAccessToken')), [
+      'arn:{AWS::Partition}:bedrock-agentcore:{AWS::Region}:{AWS::AccountId}:workload-identity-directory/default',
+      'arn:{AWS::Partition}:bedrock-agentcore:{AWS::Region}:{AWS::AccountId}:workload-identity-directory/default/workload-identity/agentcore_chat_bridge-*',
+    ]);
+  });
+
+  it('is the role the runtime runs as, trusted by AgentCore for runtimes of this name only', () => {
+    const runtime = onlyResource<{ RoleArn: unknown }>(template, 'AWS::BedrockAgentCore::Runtime');
+    const role = onlyRoleAssumedBy(template, 'bedrock-agentcore.amazonaws.com');
+    assert.match(renderArn(runtime.props.RoleArn), /^\{RuntimeExecutionRole[0-9A-F]{8}\.Arn\}$/);
+    assert.match(JSON.stringify(role.AssumeRolePolicyDocument), /runtime\/agentcore_chat_bridge\*/);
   });
 
   it('has no "*" resource for bedrock, secretsmanager or ECR image actions', () => {
@@ -62,7 +79,7 @@ describe('runtime execution role', () => {
 });
 
 describe('keepalive role', () => {
-  it('may only invoke and stop sessions of this runtime and its live endpoint, and read and write its own table', () => {
+  it('may only invoke and stop sessions of this runtime and its live endpoint, read and write its own table and write its own logs', () => {
     const { template } = synth();
     const runtime = onlyResource(template, 'AWS::BedrockAgentCore::Runtime');
     const endpoint = onlyResource(template, 'AWS::BedrockAgentCore::RuntimeEndpoint');
@@ -74,7 +91,35 @@ describe('keepalive role', () => {
     const dynamo = statementsFor(statements, 'dynamodb:');
     assert.deepEqual(dynamo.flatMap(actionsOf).sort(), ['dynamodb:GetItem', 'dynamodb:PutItem']);
     assert.deepEqual(rendered(dynamo), [`{${table.id}.Arn}`]);
-    assert.equal(statements.length, agentcore.length + dynamo.length, 'nothing else');
+    const logs = statementsFor(statements, 'logs:');
+    assert.deepEqual(logs.flatMap(actionsOf).sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
+    assert.deepEqual(rendered(logs), [`{${onlyResource(template, 'AWS::Logs::LogGroup', 'KeepaliveLogs').id}.Arn}`]);
+    assert.equal(statements.length, agentcore.length + dynamo.length + logs.length, 'nothing else');
+    const role = onlyRoleAssumedBy(template, 'lambda.amazonaws.com');
+    assert.equal(role.ManagedPolicyArns, undefined, 'no AWSLambdaBasicExecutionRole (log writes to every group)');
+  });
+});
+
+describe('image build role', () => {
+  const { template } = synth();
+  const statements = roleStatements(template, 'ImageBuildRole');
+
+  it('reads only the source zip, writes only its log group and pushes only to the stack repository', () => {
+    const bucket = onlyResource(template, 'AWS::S3::Bucket', 'SourceBucket');
+    const repository = onlyResource(template, 'AWS::ECR::Repository');
+    const group = onlyResource(template, 'AWS::Logs::LogGroup', 'BuildLogs');
+    assert.deepEqual(rendered(statementsFor(statements, 's3:GetObject')), [`{${bucket.id}.Arn}/source/agentcore-chat-bridge.zip`]);
+    assert.deepEqual(rendered(statementsFor(statements, 's3:GetBucket')), [`{${bucket.id}.Arn}`]);
+    assert.deepEqual(rendered(statementsFor(statements, 'logs:')), [`{${group.id}.Arn}`]);
+    const ecr = statementsFor(statements, 'ecr:');
+    assert.deepEqual(rendered(ecr.filter((s) => !actionsOf(s).includes('ecr:GetAuthorizationToken'))), [`{${repository.id}.Arn}`]);
+    assert.ok(ecr.flatMap(actionsOf).includes('ecr:PutImage'));
+    assert.deepEqual(statements.flatMap(actionsOf).filter((a) => a.includes('*') || a.startsWith('codebuild:')), [], 'no action wildcards, no report groups');
+  });
+
+  it('leaves "*" to ecr:GetAuthorizationToken alone, in a policy of its own', () => {
+    const wildcards = statements.filter((s) => resourcesOf(s).includes('*'));
+    assert.deepEqual(wildcards.flatMap(actionsOf), ['ecr:GetAuthorizationToken']);
   });
 });
 
