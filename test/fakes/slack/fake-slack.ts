@@ -17,6 +17,7 @@ export interface FakeSlackSettings {
   ids: WorkspaceIds;
   botToken: string;
   appToken: string;
+  grantedScopes: { bot: readonly string[]; app: readonly string[] };
   serverPingIntervalMs: number;
   ackTimeoutMs: number;
   ackRetryMs: number;
@@ -96,7 +97,7 @@ export class FakeSlack {
       ...conversationMethods(this.store),
       ['apps.connections.open', { token: 'app', handle: () => ({ ok: true, url: this.socket.issueUrl() }) }],
     ]);
-    this.web = new WebApi({ tokens: this.tokens, methods, waiters: this.waiters, ...(settings.observer === undefined ? {} : { observer: settings.observer }) });
+    this.web = new WebApi({ tokens: this.tokens, grantedScopes: settings.grantedScopes, methods, waiters: this.waiters, ...(settings.observer === undefined ? {} : { observer: settings.observer }) });
   }
 
   // --- Web API -------------------------------------------------------------------------------
