@@ -153,7 +153,7 @@ export class FakeGateway {
       v: 10, user: store.bot, user_settings: {}, relationships: [], private_channels: [], presences: [], guild_join_requests: [],
       guilds: [...store.guilds.keys()].map((id) => ({ id, unavailable: true })),
       session_id: session.id, session_type: 'normal', resume_gateway_url: this.config.url(), shard: [0, 1],
-      application: { id: store.applicationId, flags: this.#applicationFlags() },
+      application: { id: store.applicationId, flags: this.applicationFlags() },
       geo_ordered_rtc_regions: [], auth: {},
     });
     this.counts.readies += 1;
@@ -161,7 +161,7 @@ export class FakeGateway {
   }
 
   // The "_LIMITED" flags say a privileged intent is enabled in the portal, as for a bot in under 100 guilds.
-  #applicationFlags(): number {
+  applicationFlags(): number {
     const enabled = (intent: number, flag: number): number => ((this.config.disallowedIntents & intent) === 0 ? flag : 0);
     return enabled(Intent.GuildPresences, 1 << 13) | enabled(Intent.GuildMembers, 1 << 15) | enabled(Intent.MessageContent, 1 << 19);
   }

@@ -95,7 +95,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     sessionTimeoutMs: options.sessionTimeoutMs ?? 120_000,
     ...(options.observer === undefined ? {} : { observer: options.observer }),
   });
-  const backend: Backend = { store, gatewayUrl, dispatch: (event, data) => gateway.dispatch(event, data), identifies: () => gateway.counts.identifies };
+  const backend: Backend = {
+    store, gatewayUrl, dispatch: (event, data) => gateway.dispatch(event, data),
+    identifies: () => (options.sessionStartsUsed ?? 0) + gateway.counts.identifies,
+    applicationFlags: () => gateway.applicationFlags(),
+  };
   const interactions = new Interactions(backend, options.interactionAckWindowMs ?? 3000);
   const router = new Router();
   router.add(...coreRoutes(backend), ...interactions.routes());

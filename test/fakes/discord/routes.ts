@@ -10,6 +10,8 @@ export interface Backend {
   dispatch: (event: string, data: Record<string, unknown>) => void;
   gatewayUrl: () => string;
   identifies: () => number;
+  /** The application's flags, privileged intents included, as READY and /applications/@me report them. */
+  applicationFlags: () => number;
 }
 
 // Discord allows 1000 IDENTIFYs a day; the answer counts them down like the real one.
@@ -64,7 +66,7 @@ function infoRoutes(backend: Backend): Route[] {
       method: 'GET', pattern,
       handle: () => ok({
         id: store.applicationId, name: store.bot.username, icon: null, description: '', summary: '', type: null,
-        bot_public: true, bot_require_code_grant: false, verify_key: '0'.repeat(64), flags: 0, team: null,
+        bot_public: true, bot_require_code_grant: false, verify_key: '0'.repeat(64), flags: backend.applicationFlags(), team: null,
         owner: store.users.values().next().value, bot: store.bot, install_params: null, approximate_guild_count: store.guilds.size,
       }),
     })),
