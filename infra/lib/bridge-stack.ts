@@ -96,6 +96,7 @@ export class BridgeStack extends Stack {
       RuntimeId: runtime.agentRuntimeId,
       EndpointName: config.endpointName,
       KeepaliveFunctionName: keepalive.function.functionName,
+      KeepaliveRuleName: keepalive.schedule.ruleName,
       SessionId: config.sessionId,
       KeepaliveAlarmName: keepalive.alarm.alarmName,
       RotationTableName: keepalive.table.tableName,

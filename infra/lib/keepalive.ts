@@ -35,6 +35,7 @@ export class Keepalive extends Construct {
   readonly function: NodejsFunction;
   readonly alarm: cloudwatch.Alarm;
   readonly table: dynamodb.Table;
+  readonly schedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: KeepaliveProps) {
     super(scope, id);
@@ -98,7 +99,7 @@ export class Keepalive extends Construct {
     }));
     // Read and compare-and-swap the two items; nothing else (no scans, deletes or updates).
     this.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    new events.Rule(this, 'Schedule', {
+    this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Invoke the chat bridge keepalive',
       schedule: events.Schedule.rate(Duration.minutes(props.everyMinutes)),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2 })],

@@ -142,7 +142,7 @@ describe('outputs', () => {
   it('names everything the operator scripts need', () => {
     const outputs = Object.keys(template.findOutputs('*'));
     for (const name of ['RepositoryUri', 'RuntimeArn', 'RuntimeId', 'EndpointName', 'SecretArn', 'KeepaliveFunctionName', 'SessionId',
-      'CodeBuildProjectName', 'SourceBucketName', 'RotationTableName']) {
+      'CodeBuildProjectName', 'SourceBucketName', 'RotationTableName', 'KeepaliveRuleName']) {
       assert.ok(outputs.includes(name), `missing output ${name}`);
     }
   });
