@@ -57,7 +57,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     maxQueuedPerConversation: config.limits.maxQueuedPerConversation,
     rateLimitPerUserPerMinute: config.limits.rateLimitPerUserPerMinute,
   });
-  const platforms = createPlatforms(config, bridge, logger, { describeStatus: () => report.summary() });
+  const platforms = await createPlatforms(config, bridge, logger, { describeStatus: () => report.summary() });
   const connections = {
     slack: platforms.find((p) => p.name === 'slack')?.connection ?? new PlatformConnection('slack', 'disabled'),
     discord: platforms.find((p) => p.name === 'discord')?.connection ?? new PlatformConnection('discord', 'disabled'),
