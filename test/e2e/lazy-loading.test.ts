@@ -1,7 +1,7 @@
 // Proves the bundle `npm start` runs loads only what the configuration uses: no Slack tokens, no
 // @slack/bolt; no Discord token, no discord.js; no BRIDGE_SECRET_ID, no Secrets Manager client. A
-// module hook in the bot process records every file it loads; esbuild marks each bundled module
-// with a `// node_modules/<package>/...` line, so a loaded file shows which packages it carries.
+// module hook in the bot process records every file it loads; each bundle file's source map lists
+// the modules esbuild put in it, so a loaded file shows which packages it carries.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -45,9 +45,9 @@ async function loadedPackages(name: string, env: Record<string, string>, ready?:
   assert.ok(files.includes(entry), 'the hook saw the bundle load');
   const loaded = new Set<Watched>();
   for (const file of files) {
-    // The bundle's own files (under node_modules/.cache/) by content, anything else by its path.
-    const text = file.startsWith(dirname(entry)) ? readFileSync(file, 'utf8') : '';
-    for (const pkg of watched) if (file.includes(`/node_modules/${pkg}/`) || text.includes(`\n// node_modules/${pkg}/`)) loaded.add(pkg);
+    // The bundle's own files (under node_modules/.cache/) by their source map, anything else by its path.
+    const sources = file.startsWith(dirname(entry)) ? (JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] }).sources : [file];
+    for (const pkg of watched) if (sources.some((source) => source.includes(`node_modules/${pkg}/`))) loaded.add(pkg);
   }
   // The server's own packages are always there: the check would see a package if it were loaded.
   assert.ok(loaded.has('express') && loaded.has('winston'), `express and winston found in ${files.join(', ')}`);
@@ -79,6 +79,6 @@ test('no chunk the bundle imports on demand is a CommonJS module (only its defau
   // esbuild with code splitting gives a dynamic import() of a CommonJS module only `default`
   // (evanw/esbuild#3245); --main-fields=module,main picks the AWS SDK's ESM build, which avoids it.
   const chunks = join(dirname(await builtBridge()), 'chunks');
-  const commonJs = readdirSync(chunks).filter((name) => name.endsWith('.js') && /^export default require_/m.test(readFileSync(join(chunks, name), 'utf8')));
+  const commonJs = readdirSync(chunks).filter((name) => name.endsWith('.js') && /export default require_[\w$]+\(\)/.test(readFileSync(join(chunks, name), 'utf8')));
   assert.deepEqual(commonJs, []);
 });
