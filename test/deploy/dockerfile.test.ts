@@ -16,7 +16,7 @@ import { REPO_ROOT, startBot } from '../fakes/agentcore/bot-process.js';
 import { startFakeBedrock } from '../fakes/bedrock/index.js';
 import { startFakeDiscord } from '../fakes/discord/index.js';
 import { startFakeSlack } from '../fakes/slack/index.js';
-import { stageBuild } from '../helpers/built-bridge.js';
+import { BUILD_INPUTS, stageBuild } from '../helpers/built-bridge.js';
 import { discordEnv, slackEnv } from '../helpers/env.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -49,6 +49,8 @@ describe('Dockerfile', () => {
     const allowed = lines.slice(1).map((l) => l.replace(/^!/, '').replace(/\/$/, ''));
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
     assert.deepEqual([...new Set(copied)].sort(), [...allowed].sort());
+    // The tests' builds (test/helpers/built-bridge.ts) copy the same files before `npm run`.
+    assert.deepEqual([...new Set(copied)].sort(), [...BUILD_INPUTS].sort());
   });
 });
 
