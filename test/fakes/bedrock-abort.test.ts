@@ -1,13 +1,14 @@
 // Proves what an abortSignal does to a silent Bedrock call through the real SDK over keep-alive
 // HTTP/1.1 (the bot's handler): the wait ends at once, the socket is destroyed rather than pooled,
 // the SDK does not retry, and the fake drops the held request and records that the client left.
+// Over h2c the same abort ends the stream quietly instead, which is why the agent trusts its own deadline state.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 import { ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { eventually } from '../helpers/wait.js';
-import { drain, MODEL_ID, setup, userSays } from './bedrock-client.js';
+import { drain, kinds, MODEL_ID, setup, userSays } from './bedrock-client.js';
 
 function keepAliveClientSetup(t: Parameters<typeof setup>[0]) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -70,4 +71,22 @@ void test('a client leaving during the latency pause is recorded too, and a fini
   fake.setLatency({ firstChunkMs: 0 });
   await client.send(new ConverseCommand({ modelId: MODEL_ID, messages: userSays('fast') }));
   assert.equal(fake.requests[1]?.clientGone, false);
+});
+
+void test('over h2c (the SDK default handler) an aborted stream just ends, with no error and no messageStop; the fake drops it', async (t) => {
+  const { fake, client } = await setup(t);
+  const hold = fake.holdNext(1, { afterChunks: 1 });
+  const abort = new AbortController();
+  const response = await client.send(new ConverseStreamCommand({ modelId: MODEL_ID, messages: userSays('silent over h2') }), { abortSignal: abort.signal });
+  const reading = drain(response);
+  await hold.reached();
+  abort.abort(new Error('deadline'));
+  // NodeHttp2Handler's abort handler calls stream.close(): the body ends cleanly, so only our own
+  // deadline state (or the missing messageStop) can tell an abort from an answer.
+  const { events, error } = await reading;
+  assert.equal(error, undefined);
+  assert.equal(kinds(events).includes('messageStop'), false);
+  await eventually(() => (fake.requests[0]?.clientGone === true ? true : undefined), 2000, 'the fake saw the stream reset');
+  assert.equal(fake.requests[0]?.httpVersion, '2.0');
+  assert.equal(hold.waiting, 0);
 });

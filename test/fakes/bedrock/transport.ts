@@ -135,6 +135,9 @@ function fromHttp2(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpH
   stream.on('error', () => undefined);
   const clientGone = new AbortController();
   let resetByUs = false;
+  // A client's RST_STREAM (even NO_ERROR, what its close() sends) comes as 'aborted', and the
+  // writable side then counts as finished by 'close'; a dropped session comes as 'close' alone.
+  stream.on('aborted', () => clientGone.abort());
   stream.on('close', () => {
     if (!stream.writableFinished && !resetByUs) clientGone.abort();
   });
