@@ -12,6 +12,7 @@ export interface AgentStatsView {
   readonly fallbackModelId?: string | null;
   readonly guardrailInterventions?: number;
   readonly fallbackAnswers?: number;
+  readonly timeouts?: number;
   readonly usage: {
     readonly inputTokens: number;
     readonly outputTokens: number;
@@ -63,6 +64,7 @@ export class StatusReport {
         fallback_model_id: agent.fallbackModelId ?? null,
         fallback_answers: agent.fallbackAnswers ?? 0,
         guardrail_interventions: agent.guardrailInterventions ?? 0,
+        timeouts: agent.timeouts ?? 0,
         usage: {
           input_tokens: agent.usage.inputTokens,
           output_tokens: agent.usage.outputTokens,
