@@ -85,6 +85,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     health,
     sessionId: () => sessionId,
     role: () => roles.role,
+    roleSince: () => roles.since,
     platformDetails: Object.fromEntries(platforms.flatMap((p) => (p.statusDetails === undefined ? [] : [[p.name, () => p.statusDetails?.() ?? {}]]))),
   });
   const server: RuntimeServer = await startRuntimeServer({

@@ -33,8 +33,10 @@ export interface StatusSources {
   readonly tasks: TaskRegistry;
   readonly health: HealthMonitor;
   readonly sessionId: () => string | null;
-  /** The session's part in a rotation (idle, standby, active, draining, drained). */
+  /** The session's part in a rotation (idle, standby, taking_over, active, draining, drained). */
   readonly role: () => string;
+  /** Epoch ms that role began. */
+  readonly roleSince?: () => number;
 }
 
 /** Builds the wire shapes of the keepalive and status actions (snake_case lives here only). */
@@ -98,6 +100,7 @@ export class StatusReport {
     return {
       status: 'running',
       role: this.sources.role(),
+      ...(this.sources.roleSince === undefined ? {} : { role_since: new Date(this.sources.roleSince()).toISOString() }),
       uptime_seconds: Math.floor((Date.now() - this.sources.startedAt) / 1000),
       image_version: this.sources.imageVersion,
       session_id: this.sources.sessionId(),
