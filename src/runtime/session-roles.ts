@@ -144,8 +144,9 @@ export class SessionRoles {
         } catch (error) {
           failed.push(platform.name);
           this.options.logger.error('platform handover failed; the successor connects it afresh', { platform: platform.name, error });
-          // Whatever the platform still holds, this session must take no more of its events.
-          await platform.stopIntake?.().catch(() => undefined);
+          // Whatever the platform still holds, this session must take no more of its events. Not awaited:
+          // a dead Slack socket's close handshake may hang for 30 s, and the successor is waiting.
+          void platform.stopIntake?.().catch((stopError: unknown) => this.options.logger.warn('could not stop intake', { platform: platform.name, error: stopError }));
           return [platform.name, null] as const;
         }
       }),
