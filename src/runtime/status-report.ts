@@ -56,6 +56,7 @@ export class StatusReport {
     const tasks = this.sources.tasks.counts();
     return {
       ...this.#header(),
+      ...(this.sources.roleSince === undefined ? {} : { role_since: new Date(this.sources.roleSince()).toISOString() }),
       platforms: { slack: this.#platform('slack'), discord: this.#platform('discord') },
       agent: {
         model_id: agent.modelId,
@@ -100,7 +101,6 @@ export class StatusReport {
     return {
       status: 'running',
       role: this.sources.role(),
-      ...(this.sources.roleSince === undefined ? {} : { role_since: new Date(this.sources.roleSince()).toISOString() }),
       uptime_seconds: Math.floor((Date.now() - this.sources.startedAt) / 1000),
       image_version: this.sources.imageVersion,
       session_id: this.sources.sessionId(),

@@ -50,4 +50,7 @@ test('concurrent handovers and takeovers: one release, one RESUME, one IDENTIFY,
   assert.equal(discord.counts.resumes - resumes, 1, 'one RESUME of the handed-over session');
   assert.equal(discord.counts.identifies - identifies, 1, 'one IDENTIFY by the successor');
   assert.equal(successor.logs.records().filter((r) => r.message === 'session role changed' && r.to === 'active').length, 1);
+  const status = (await invoke(successor.url, { action: 'status' })).body;
+  assert.equal(status.role, 'active');
+  assert.ok(!Number.isNaN(Date.parse(String(status.role_since))), 'status says since when');
 });
