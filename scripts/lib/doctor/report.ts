@@ -1,5 +1,6 @@
 // What one doctor check found, and how it is printed: one line per check, a fix on each failure,
 // and never a secret (every token the run has seen is masked in every line, as a last guard).
+import { Redactor } from '../../../src/log/index.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 
@@ -20,14 +21,10 @@ const MARK: Record<CheckStatus, string> = { pass: '✓', fail: '✗', skip: '–
 
 export function formatResult(result: CheckResult, secrets: readonly string[]): string {
   const line = `${MARK[result.status]} ${result.label}: ${result.detail}${result.fix === undefined ? '' : ` — fix: ${result.fix}`}`;
-  return mask(line, secrets);
-}
-
-/** Replaces each secret value (and anything shaped like a Slack token) with a placeholder. */
-export function mask(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 8) out = out.split(secret).join('[redacted]');
-  return out.replace(/\bxox[abposr]-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+/g, '[redacted]');
+  // The bot's own log redactor: the values given plus every token shape, whether loaded or not.
+  const redactor = new Redactor();
+  redactor.add(secrets);
+  return redactor.redact(line);
 }
 
 /** The summary line and the exit code: 0 only when nothing failed. */
