@@ -1,10 +1,12 @@
 // The fake's public face: one object a test drives and asserts on. Wire work lives in the modules.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chatMethods } from './chat-methods.js';
+import { chatMethods, expireDueStreams, type StreamClock } from './chat-methods.js';
 import { conversationMethods } from './conversation-methods.js';
 import { eventCallback, eventsApiEnvelope, mentions, messageEvent, richTextBlocks, slackId, slashCommandEnvelope } from './events.js';
 import type { SlashCommand } from './events.js';
 import { FileHost, type FileSpec, type SlackFile } from './file-host.js';
+import { Outage, type OutageOptions } from './outage.js';
+import { RateLimiter, type RateLimitSettings } from './rate-limits.js';
 import { SocketModeServer } from './socket-mode.js';
 import { SlackStore } from './store.js';
 import type { AckRecord, ApiCall, ChannelType, ConnectionInfo, Delivery, DisconnectReason, Envelope } from './types.js';
@@ -21,6 +23,8 @@ export interface FakeSlackSettings {
   ackTimeoutMs: number;
   ackRetryMs: number;
   streamIdleMs: number;
+  streamLifetimeMs: number;
+  rateLimits: RateLimitSettings;
   waitTimeoutMs: number;
   observer?: SlackObserver;
 }
@@ -71,7 +75,9 @@ export class FakeSlack {
   readonly #baseUrl: string;
   readonly #events = new Map<string, { payload: Record<string, unknown>; attempts: number }>();
   readonly #closeServer: () => Promise<void>;
-  readonly #streams = new Map<string, number>();
+  readonly #streams = new Map<string, StreamClock>();
+  readonly #limiter: RateLimiter;
+  readonly #outage = new Outage();
 
   constructor(baseUrl: string, settings: FakeSlackSettings, closeServer: () => Promise<void>) {
     this.#settings = settings;
@@ -91,12 +97,13 @@ export class FakeSlack {
     });
     this.socket.listenOn(baseUrl.replace(/^http/, 'ws'));
     const changed = (): void => this.waiters.notify();
+    this.#limiter = new RateLimiter(settings.rateLimits);
     const methods = new Map<string, MethodSpec>([
-      ...chatMethods({ store: this.store, changed, streamIdleMs: settings.streamIdleMs, streams: this.#streams }),
+      ...chatMethods({ store: this.store, changed, streamIdleMs: settings.streamIdleMs, streamLifetimeMs: settings.streamLifetimeMs, streams: this.#streams }),
       ...conversationMethods(this.store),
       ['apps.connections.open', { token: 'app', handle: () => ({ ok: true, url: this.socket.issueUrl() }) }],
     ]);
-    this.web = new WebApi({ tokens: this.tokens, methods, waiters: this.waiters, ...(settings.observer === undefined ? {} : { observer: settings.observer }) });
+    this.web = new WebApi({ tokens: this.tokens, methods, waiters: this.waiters, limiter: this.#limiter, outage: this.#outage, ...(settings.observer === undefined ? {} : { observer: settings.observer }) });
   }
 
   // --- Web API -------------------------------------------------------------------------------
@@ -121,6 +128,26 @@ export class FakeSlack {
 
   failNext(method: string, error: string, options: FailOptions = {}): void {
     this.web.failNext(method, error, options);
+  }
+
+  /** Every Web API call answers a 5xx (and Socket Mode upgrades are refused) for `ms`, as in a Slack incident. */
+  outage(ms: number, options: OutageOptions = {}): void {
+    this.#outage.start(ms, options);
+    this.socket.refuseWhile(() => this.#outage.active);
+  }
+
+  endOutage(): void {
+    this.#outage.end();
+  }
+
+  /** Calls refused with 429 so far, by method. */
+  get rateLimited(): ReadonlyMap<string, number> {
+    return this.#limiter.rejected;
+  }
+
+  /** Changes the rate limits (and forgets the calls counted so far). `{ windowMs: 0 }` turns them off. */
+  setRateLimits(settings: RateLimitSettings): void {
+    this.#limiter.configure(settings);
   }
 
   revokeTokens(error = 'invalid_auth'): void {
@@ -148,6 +175,7 @@ export class FakeSlack {
 
   /** A channel's messages oldest first; with threadTs, that thread (parent first). Copies. */
   messages(channel: string, threadTs?: string): StoredMessage[] {
+    this.#expireDueStreams();
     const list = threadTs === undefined ? this.store.history(channel) : this.store.thread(channel, threadTs);
     return structuredClone(list ?? []);
   }
@@ -162,6 +190,7 @@ export class FakeSlack {
     timeoutMs = this.#settings.waitTimeoutMs,
   ): Promise<{ channel: string; message: StoredMessage }> {
     const probe = (): { channel: string; message: StoredMessage } | undefined => {
+      this.#expireDueStreams();
       for (const entry of this.store.all()) {
         if (predicate(entry.message, entry.channel)) return structuredClone(entry);
       }
@@ -305,6 +334,10 @@ export class FakeSlack {
     this.waiters.close();
     await this.socket.close();
     await this.#closeServer();
+  }
+
+  #expireDueStreams(): void {
+    expireDueStreams(this.store, this.#streams, { idleMs: this.#settings.streamIdleMs, lifetimeMs: this.#settings.streamLifetimeMs });
   }
 
   #deliver(envelope: Envelope, eventId: string | null, connection?: number): Delivery {

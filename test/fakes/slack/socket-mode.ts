@@ -44,6 +44,7 @@ export class SocketModeServer {
   #roundRobin = 0;
   #opened = 0;
   #refusing = false;
+  #refusingWhile: () => boolean = () => false;
   #pinging = true;
   #pongs = 0;
   #stopped = false;
@@ -87,10 +88,15 @@ export class SocketModeServer {
     this.#refusing = on;
   }
 
+  /** Refuses upgrades (503) while `during()` holds, e.g. for an outage's length. */
+  refuseWhile(during: () => boolean): void {
+    this.#refusingWhile = during;
+  }
+
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://fake');
     const ticket = url.searchParams.get('ticket') ?? '';
-    if (this.#refusing) return reject(socket, '503 Service Unavailable');
+    if (this.#refusing || this.#refusingWhile()) return reject(socket, '503 Service Unavailable');
     if (url.pathname.replace(/\/$/, '') !== '/link' || !this.#tickets.delete(ticket)) {
       return reject(socket, '401 Unauthorized');
     }
