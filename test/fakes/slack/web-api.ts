@@ -134,14 +134,14 @@ export class WebApi {
       send(res, outage, { ok: false, error: 'service_unavailable' });
       return;
     }
-    // Slack counts a method's calls whatever their outcome, so the window is checked before the token.
+    // A fault a test staged comes first; then Slack's window, which it checks before the token.
+    if (this.#sendFault(method, res)) return;
     const waitMs = this.#deps.methods.has(method) ? this.#deps.limiter.admit(method, rest) : 0;
     if (waitMs > 0) {
       call.status = 429;
       send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfterSeconds(waitMs)) });
       return;
     }
-    if (this.#sendFault(method, res)) return;
     send(res, 200, this.#answer(method, token, rest));
   }
 
