@@ -11,8 +11,10 @@ export interface SlackConfig {
   readonly allowedUsers: readonly string[];
   /** Use chat.startStream/appendStream/stopStream where the workspace has them. */
   readonly nativeStreaming: boolean;
-  /** Socket Mode pong timeout, also its reconnect delay per consecutive failure. */
+  /** Socket Mode pong timeout. */
   readonly clientPingTimeoutMs: number;
+  /** Slack's rate-limit window the method budgets count in (a minute; shorter only against a test fake). */
+  readonly rateWindowMs: number;
 }
 
 export interface DiscordConfig {
@@ -155,6 +157,7 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
             allowedUsers: e.SLACK_ALLOWED_USERS,
             nativeStreaming: e.SLACK_NATIVE_STREAMING,
             clientPingTimeoutMs: e.SLACK_CLIENT_PING_TIMEOUT_MS,
+            rateWindowMs: e.SLACK_RATE_WINDOW_SECONDS * 1000,
           }
         : null,
     discord:

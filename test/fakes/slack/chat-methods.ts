@@ -14,7 +14,12 @@ export interface ChatDeps {
   streamLifetimeMs: number;
   /** Open streams (`channel:ts`) with their start and last activity; clearing an entry expires that stream. */
   streams: Map<string, StreamClock>;
+  /** assistant.threads.setStatus per thread (`channel:thread_ts`): the text and when it was set. */
+  statuses: Map<string, { status: string; at: number }>;
 }
+
+/** Slack removes a thread's status two minutes after it was set if no message was sent. */
+export const statusLifetimeMs = 2 * 60_000;
 
 export interface StreamClock {
   readonly startedAt: number;
@@ -101,6 +106,8 @@ export function chatMethods(deps: ChatDeps): Array<[string, MethodSpec]> {
     });
     // Our choice, stricter than Slack: a reply to a missing parent is a bot bug worth surfacing.
     if (stored === undefined) return fail('thread_not_found');
+    // The app's message clears its "is thinking…" status in that thread.
+    if (stored.thread_ts !== undefined) deps.statuses.delete(`${channel.id}:${stored.thread_ts}`);
     changed();
     return { ok: true, channel: channel.id, ts: stored.ts, message: publicCopy(stored) };
   };
@@ -155,6 +162,7 @@ export function chatMethods(deps: ChatDeps): Array<[string, MethodSpec]> {
       ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
     });
     if (stored === undefined) return fail('thread_not_found');
+    if (stored.thread_ts !== undefined) deps.statuses.delete(`${channel.id}:${stored.thread_ts}`);
     const now = Date.now();
     streamActivity.set(`${channel.id}:${stored.ts}`, { startedAt: now, lastAt: now });
     changed();
@@ -225,8 +233,15 @@ export function chatMethods(deps: ChatDeps): Array<[string, MethodSpec]> {
   };
 
   const setStatus = (args: Args): MethodBody => {
-    if (store.channel(str(args, 'channel_id') ?? '') === undefined) return fail('channel_not_found');
-    if (str(args, 'thread_ts') === undefined) return fail('invalid_arguments');
+    const channel = str(args, 'channel_id') ?? '';
+    if (store.channel(channel) === undefined) return fail('channel_not_found');
+    const threadTs = str(args, 'thread_ts');
+    if (threadTs === undefined) return fail('invalid_arguments');
+    if (typeof args.status !== 'string') return fail('invalid_arguments');
+    const key = `${channel}:${threadTs}`;
+    if (args.status === '') deps.statuses.delete(key);
+    else deps.statuses.set(key, { status: args.status, at: Date.now() });
+    changed();
     return { ok: true };
   };
 

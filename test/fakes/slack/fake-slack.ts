@@ -1,6 +1,6 @@
 // The fake's public face: one object a test drives and asserts on. Wire work lives in the modules.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chatMethods, expireDueStreams, type StreamClock } from './chat-methods.js';
+import { chatMethods, expireDueStreams, statusLifetimeMs, type StreamClock } from './chat-methods.js';
 import { conversationMethods } from './conversation-methods.js';
 import { eventCallback, eventsApiEnvelope, mentions, messageEvent, richTextBlocks, slackId, slashCommandEnvelope } from './events.js';
 import type { SlashCommand } from './events.js';
@@ -56,6 +56,11 @@ export interface SendEventOptions {
   connection?: number;
 }
 
+/** A bot message a user sees as complete: not a stream under way, not a stream Slack expired and nobody rewrote. */
+export function isFinished(message: StoredMessage): boolean {
+  return message.streaming_state === undefined || message.streaming_state === 'completed';
+}
+
 /** Attached so a delivery nobody awaits never becomes an unhandled rejection. */
 function observed<T>(promise: Promise<T>): Promise<T> {
   void promise.catch(() => undefined);
@@ -76,6 +81,7 @@ export class FakeSlack {
   readonly #events = new Map<string, { payload: Record<string, unknown>; attempts: number }>();
   readonly #closeServer: () => Promise<void>;
   readonly #streams = new Map<string, StreamClock>();
+  readonly #statuses = new Map<string, { status: string; at: number }>();
   readonly #limiter: RateLimiter;
   readonly #outage = new Outage();
 
@@ -99,7 +105,7 @@ export class FakeSlack {
     const changed = (): void => this.waiters.notify();
     this.#limiter = new RateLimiter(settings.rateLimits);
     const methods = new Map<string, MethodSpec>([
-      ...chatMethods({ store: this.store, changed, streamIdleMs: settings.streamIdleMs, streamLifetimeMs: settings.streamLifetimeMs, streams: this.#streams }),
+      ...chatMethods({ store: this.store, changed, streamIdleMs: settings.streamIdleMs, streamLifetimeMs: settings.streamLifetimeMs, streams: this.#streams, statuses: this.#statuses }),
       ...conversationMethods(this.store),
       ['apps.connections.open', { token: 'app', handle: () => ({ ok: true, url: this.socket.issueUrl() }) }],
     ]);
@@ -185,6 +191,14 @@ export class FakeSlack {
     return this.messages(channel, threadTs).filter((m) => m.ts !== threadTs && m.bot_id === this.ids.botId);
   }
 
+  /**
+   * The bot's finished messages in a thread, parent excluded: posted ones, and streams that were
+   * stopped (or rewritten after Slack expired them). A stream still under way or left broken is not one.
+   */
+  finishedReplies(channel: string, threadTs: string): StoredMessage[] {
+    return this.botReplies(channel, threadTs).filter(isFinished);
+  }
+
   waitForMessage(
     predicate: (message: StoredMessage, channel: string) => boolean,
     timeoutMs = this.#settings.waitTimeoutMs,
@@ -197,6 +211,12 @@ export class FakeSlack {
       return undefined;
     };
     return this.waiters.wait(probe, timeoutMs, 'a matching message in the store');
+  }
+
+  /** The thread's assistant status ("is thinking…") as a user sees it now, or undefined. */
+  threadStatus(channel: string, threadTs: string): string | undefined {
+    const entry = this.#statuses.get(`${channel}:${threadTs}`);
+    return entry === undefined || Date.now() - entry.at > statusLifetimeMs ? undefined : entry.status;
   }
 
   /** Every open chat stream now answers message_not_in_streaming_state, as after Slack's idle expiry. */

@@ -5,7 +5,7 @@ import { FakeSlack } from './fake-slack.js';
 import type { RateLimitSettings } from './rate-limits.js';
 import type { SlackObserver } from './types.js';
 
-export { FakeSlack } from './fake-slack.js';
+export { FakeSlack, isFinished } from './fake-slack.js';
 export type { FileDownload, FileSpec, SlackFile } from './file-host.js';
 export type { OutageOptions } from './outage.js';
 export { slackTierLimits, type RateLimitSettings } from './rate-limits.js';
