@@ -69,6 +69,8 @@ export interface SelfHealingConfig {
   readonly catchUpMaxMessages: number;
   /** Most conversations (channels, DMs, threads) one catch-up run reads. */
   readonly catchUpMaxChannels: number;
+  /** Catch-up leaves a message this young to whichever session got it live, and looks again after. */
+  readonly catchUpSettleMs: number;
   /** A connected socket with no liveness signal for this long is restarted. */
   readonly watchdogSilenceMs: number;
   /** /ping turns Unhealthy when a platform has been unable to connect this long. */
@@ -199,6 +201,7 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
     },
     selfHealing: {
       catchUpWindowMs: e.CATCHUP_WINDOW_SECONDS * 1000,
+      catchUpSettleMs: e.CATCHUP_SETTLE_SECONDS * 1000,
       catchUpMaxMessages: e.CATCHUP_MAX_MESSAGES,
       catchUpMaxChannels: e.CATCHUP_MAX_CHANNELS,
       watchdogSilenceMs: e.WATCHDOG_SILENCE_SECONDS * 1000,

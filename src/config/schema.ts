@@ -173,6 +173,7 @@ export const environmentSchema = z.object({
   DISCORD_COMMAND_GUILD_ID: optionalText,
   DISCORD_REGISTER_COMMANDS: boolean(true),
   CATCHUP_WINDOW_SECONDS: integer(0, 7 * 24 * 3600, 900),
+  CATCHUP_SETTLE_SECONDS: integer(0, 600, 15),
   CATCHUP_MAX_MESSAGES: integer(0, 1000, 20),
   CATCHUP_MAX_CHANNELS: integer(1, 1000, 50),
   WATCHDOG_SILENCE_SECONDS: integer(1, 3600, 60),

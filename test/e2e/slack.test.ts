@@ -72,8 +72,11 @@ test('a direct message is answered in the DM, and other users\' mentions stay re
   assert.doesNotMatch(answer.text, /<@UBOB>/);
 });
 
+/** Answers started: stream starts and posts Slack accepted (a 429'd call is retried and counted once). */
+const repliesStarted = () => ['chat.startStream', 'chat.postMessage'].flatMap((m) => rig.slack.callsTo(m)).filter((c) => c.status === undefined).length;
+
 test('bots, itself, message subtypes and other events get no answer', async () => {
-  const repliesBefore = rig.slack.callsTo('chat.startStream').length + rig.slack.callsTo('chat.postMessage').length;
+  const repliesBefore = repliesStarted();
   const requestsBefore = rig.bedrock.requests.length;
   const deliveries = [
     rig.slack.postUserMessage({ channel: 'CGENERAL', user: 'UOTHERBOT', botId: 'BOTHER', text: '<@UBOT> I am a bot' }),
@@ -86,7 +89,7 @@ test('bots, itself, message subtypes and other events get no answer', async () =
   const probe = rig.slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: '<@UBOT> probe' });
   await botAnswer('CGENERAL', probe.ts, 'Echo: probe');
   assert.equal(rig.bedrock.requests.length - requestsBefore, 1);
-  assert.equal(rig.slack.callsTo('chat.startStream').length + rig.slack.callsTo('chat.postMessage').length - repliesBefore, 1);
+  assert.equal(repliesStarted() - repliesBefore, 1);
 });
 
 test('a redelivered event (same event_id) and the same message again get exactly one answer', async () => {

@@ -31,8 +31,6 @@ export interface CatchUpOptions {
    * that got them live has had no time to post its answer yet.
    */
   readonly settleMs?: number;
-  /** Also called when a run started or ended, so a platform can treat answers meanwhile as contested. */
-  readonly onRunning?: (running: boolean) => void;
   readonly now?: () => number;
 }
 
@@ -81,7 +79,6 @@ export class CatchUp {
       return this.#current.then(() => this.#current);
     }
     this.#state = 'running';
-    this.options.onRunning?.(true);
     this.#current = this.#loop(reason);
     return this.#current;
   }
@@ -105,7 +102,6 @@ export class CatchUp {
       }
     }
     this.#state = 'idle';
-    this.options.onRunning?.(false);
   }
 
   async #once(reason: string): Promise<void> {

@@ -46,8 +46,6 @@ const fileDownloadTimeoutMs = 20_000;
 const catchUpAfterDowntimeMs = 30_000;
 /** Slack redelivers an envelope it got no ack for within 3 s: a socket lost that soon after a message may have lost its ack. */
 const ackWindowMs = 3000;
-/** A catch-up leaves messages this young alone for a while: a session that got them live is still answering. */
-const catchUpSettleMs = 15_000;
 
 /**
  * Slack over Socket Mode with Bolt. Bolt acks each envelope before our
@@ -74,7 +72,6 @@ export class SlackPlatform implements ChatPlatform {
   /** Only the session that owns the platform catches up (not a rotation's standby). */
   #owner = false;
   #intake = true;
-  #catchingUp = false;
   #catchUpReason: string | undefined;
   #downSinceMs: number | undefined;
 
@@ -98,10 +95,7 @@ export class SlackPlatform implements ChatPlatform {
       bridge: options.bridge,
       channel: this,
       logger: this.#logger,
-      settleMs: catchUpSettleMs,
-      onRunning: (running) => {
-        this.#catchingUp = running;
-      },
+      settleMs: options.selfHealing.catchUpSettleMs,
       scan: (readFromMs) => scanSlackForUnanswered({ api: this.#api, identity: this.#keeper.identity(), allow: this.#allowlist(), maxConversations: options.selfHealing.catchUpMaxChannels }, readFromMs),
     });
     this.connection.on('change', (change) => this.#onStateChange(change.to));
@@ -180,12 +174,13 @@ export class SlackPlatform implements ChatPlatform {
 
   /**
    * Whether another session of the bot may be answering this message too, so the answer must be
-   * claimed first: a late answer, a redelivery, this session handing over or stopping, a catch-up
-   * running here, or a socket lost soon enough after the message that its ack may not have arrived.
-   * Everything else (each event reaches one connection) needs no call.
+   * claimed first: a late answer, a redelivery, this session handing over or stopping, or a socket
+   * lost soon enough after the message that its ack may not have arrived. Everything else needs no
+   * call: each event reaches one connection, and a catch-up elsewhere leaves young messages alone
+   * (CATCHUP_SETTLE_SECONDS) until the session that got them has posted.
    */
   #contested(message: InboundMessage): boolean {
-    if (message.late === true || !this.#intake || this.#catchingUp || this.#redelivered.has(message.messageId)) return true;
+    if (message.late === true || !this.#intake || this.#redelivered.has(message.messageId)) return true;
     const lostAt = this.#keeper.lastLostAt;
     const receivedAt = this.#receivedAt.get(message.messageId);
     return lostAt !== undefined && receivedAt !== undefined && lostAt >= receivedAt && lostAt - receivedAt <= ackWindowMs;

@@ -38,6 +38,8 @@ export interface UserMessage {
   files?: unknown[];
   botId?: string;
   subtype?: string;
+  /** Deliver the event to this connection id instead of round-robin. */
+  connection?: number;
 }
 
 export interface PostedUserMessage {
@@ -306,7 +308,7 @@ export class FakeSlack {
       const acked = observed(Promise.reject(new Error('fake Slack: no event is sent for this message')));
       return { ts: stored.ts, eventId: null, envelopeId: null, acked };
     }
-    const delivery = this.sendEvent(messageEvent(kind, channel, stored));
+    const delivery = this.sendEvent(messageEvent(kind, channel, stored), input.connection === undefined ? {} : { connection: input.connection });
     return { ts: stored.ts, ...delivery };
   }
 
@@ -316,6 +318,11 @@ export class FakeSlack {
     const responseUrl = `${this.#baseUrl}/commands/${this.ids.teamId}/${Date.now()}/${randomBytes(12).toString('hex')}`;
     const envelope = slashCommandEnvelope(this.ids, { ...command, userName: user.name, channelName: channel.name }, responseUrl);
     return this.#deliver(envelope, null);
+  }
+
+  /** The next ack is lost with the socket it came on; Slack redelivers that envelope elsewhere. */
+  loseNextAck(): void {
+    this.socket.loseNextAck();
   }
 
   dropConnections(): void {

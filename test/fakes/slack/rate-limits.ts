@@ -74,7 +74,7 @@ export class RateLimiter {
     const windowMs = this.#settings.windowMs;
     const calls = (this.#windows.get(method) ?? []).filter((at) => now - at < windowMs);
     this.#windows.set(method, calls);
-    if (calls.length >= limit) return (calls[0] as number) + windowMs - now;
+    if (calls.length >= limit) return calls.length === 0 ? windowMs : (calls[0] as number) + windowMs - now;
     calls.push(now);
     return 0;
   }

@@ -49,6 +49,7 @@ export class SocketModeServer {
   #pongs = 0;
   #stopped = false;
   #queueWhileDisconnected = true;
+  #loseNextAck = false;
 
   constructor(options: SocketModeOptions) {
     this.#options = options;
@@ -150,6 +151,15 @@ export class SocketModeServer {
     this.#options.waiters.notify();
   }
 
+  /**
+   * The next ack to arrive is lost with its connection: the socket is cut as the ack comes in, so
+   * Slack never records it and redelivers the envelope (retry_attempt + 1) to another live socket,
+   * as when a connection dies between an app's ack and Slack's edge.
+   */
+  loseNextAck(): void {
+    this.#loseNextAck = true;
+  }
+
   /** Stops (or restarts) server pings on every socket while pongs keep flowing: tests serverPingTimeout. */
   setServerPings(on: boolean): void {
     this.#pinging = on;
@@ -249,6 +259,12 @@ export class SocketModeServer {
     if (typeof frame !== 'object' || frame === null) return;
     const { envelope_id: envelopeId, payload } = frame as { envelope_id?: unknown; payload?: unknown };
     if (typeof envelopeId !== 'string') return;
+    if (this.#loseNextAck) {
+      this.#loseNextAck = false;
+      connection.ws.terminate();
+      this.#forget(connection);
+      return;
+    }
     const sent = this.#sentAt.get(envelopeId);
     const at = Date.now();
     this.acks.push({ envelopeId, payload, latencyMs: sent === undefined ? null : at - sent.at, connectionId: connection.id, at });
