@@ -29,6 +29,8 @@ interface WrittenMessage {
   readonly part: number;
   /** The stop's budget was taken with the start. */
   stopReserved: boolean;
+  /** A partial post took the budget of the chat.update that will complete it. */
+  updateReserved: boolean;
 }
 
 /**
@@ -59,7 +61,13 @@ export class SlackMessageWriter implements MessageWriter<string> {
 
   async post(text: string, info: PostInfo): Promise<string> {
     await this.claim.ensure();
-    const ts = (!info.final && (await this.#tryStream(text, info.part))) || (await this.#postMessage(text, info.part));
+    let ts = info.final ? undefined : await this.#tryStream(text, info.part);
+    if (ts === undefined) {
+      // A partial post needs a chat.update to complete it; when none fits, wait and post once, complete.
+      const updateReserved = !info.final && this.deps.api.reserve(['chat.update']);
+      if (!info.final && !updateReserved) throw new WriteDeferredError(Math.min(1000, Math.max(100, this.deps.api.budgets.waitMs('chat.update'))), 'no chat.update fits: posting when the answer is complete');
+      ts = await this.#postMessage(text, info.part, updateReserved);
+    }
     this.thinking.posted();
     return ts;
   }
@@ -79,7 +87,7 @@ export class SlackMessageWriter implements MessageWriter<string> {
         this.deps.logger.info('Slack ended the stream; rewriting it with chat.update and carrying on', { part: message.part });
       }
     }
-    await this.#update(ts, text, message);
+    await this.#update(ts, text, message, false);
   }
 
   /** Completes a message: a stream is stopped with the rest of its text and its metadata. */
@@ -104,7 +112,7 @@ export class SlackMessageWriter implements MessageWriter<string> {
       message.mode = 'expired';
     }
     if (message.mode === 'plain' && message.sent === text) return;
-    await this.#update(ts, text, message);
+    await this.#update(ts, text, message, true);
   }
 
   /** Starts a stream when the workspace streams here and a start and its stop both fit the budget. */
@@ -118,7 +126,7 @@ export class SlackMessageWriter implements MessageWriter<string> {
         { reserved: true },
       );
       const ts = response.ts as string;
-      this.#messages.set(ts, { mode: 'stream', sent: text, part, stopReserved: true });
+      this.#messages.set(ts, { mode: 'stream', sent: text, part, stopReserved: true, updateReserved: false });
       return ts;
     } catch (error) {
       const code = slackErrorCode(error);
@@ -128,7 +136,7 @@ export class SlackMessageWriter implements MessageWriter<string> {
     }
   }
 
-  async #postMessage(text: string, part: number): Promise<string> {
+  async #postMessage(text: string, part: number, updateReserved: boolean): Promise<string> {
     const response = await this.#call(
       'chat.postMessage',
       {
@@ -141,14 +149,17 @@ export class SlackMessageWriter implements MessageWriter<string> {
       { channel: this.target.channel },
     );
     const ts = response.ts as string;
-    this.#messages.set(ts, { mode: 'plain', sent: text, part, stopReserved: false });
+    this.#messages.set(ts, { mode: 'plain', sent: text, part, stopReserved: false, updateReserved });
     return ts;
   }
 
   /** Rewrites a message whole; an expired stream is finalized by it, so it carries the metadata too. */
-  async #update(ts: string, text: string, message: WrittenMessage): Promise<void> {
+  /** `completing`: the message's last write, which may use the chat.update its partial post reserved. */
+  async #update(ts: string, text: string, message: WrittenMessage, completing: boolean): Promise<void> {
     const finalizes = message.mode === 'expired';
-    await this.#call('chat.update', { channel: this.target.channel, ts, markdown_text: text, ...(finalizes ? { metadata: answerMetadata(this.target.messageTs, message.part) } : {}) });
+    const reserved = completing && message.updateReserved;
+    if (reserved) message.updateReserved = false;
+    await this.#call('chat.update', { channel: this.target.channel, ts, markdown_text: text, ...(finalizes ? { metadata: answerMetadata(this.target.messageTs, message.part) } : {}) }, { reserved });
     message.mode = 'plain';
     message.sent = text;
   }
