@@ -21,10 +21,25 @@ const notStreaming = 'message_not_in_streaming_state';
 
 /**
  * `stream`: a chat.startStream message, `sent` is what its appends carried; `expired`: Slack ended
- * the stream itself, and chat.update must rewrite it; `plain`: a chat.postMessage message.
+ * the stream itself, and chat.update must rewrite it; `plain`: posted, or a stream stopped or
+ * rewritten, changed only by chat.update from now on.
  */
+type MessageMode = 'stream' | 'expired' | 'plain';
+
+const modeTransitions: Readonly<Record<MessageMode, readonly MessageMode[]>> = {
+  stream: ['expired', 'plain'],
+  expired: ['plain'],
+  plain: [],
+};
+
+function moveTo(message: WrittenMessage, next: MessageMode): void {
+  if (message.mode === next) return;
+  if (!modeTransitions[message.mode].includes(next)) throw new Error(`a ${message.mode} message cannot become ${next}`);
+  message.mode = next;
+}
+
 interface WrittenMessage {
-  mode: 'stream' | 'expired' | 'plain';
+  mode: MessageMode;
   sent: string;
   readonly part: number;
   /** The stop's budget was taken with the start. */
@@ -52,13 +67,6 @@ export class SlackMessageWriter implements MessageWriter<string> {
     private readonly thinking: ThinkingStatus,
   ) {}
 
-  /** How many of this answer's messages were streamed and posted (for the bench and status). */
-  counts(): { streamed: number; posted: number } {
-    let streamed = 0;
-    for (const message of this.#messages.values()) if (message.mode !== 'plain') streamed += 1;
-    return { streamed, posted: this.#messages.size - streamed };
-  }
-
   async post(text: string, info: PostInfo): Promise<string> {
     await this.claim.ensure();
     let ts = info.final ? undefined : await this.#tryStream(text, info.part);
@@ -83,7 +91,7 @@ export class SlackMessageWriter implements MessageWriter<string> {
         return;
       } catch (error) {
         if (slackErrorCode(error) !== notStreaming) throw error;
-        message.mode = 'expired';
+        moveTo(message, 'expired');
         this.deps.logger.info('Slack ended the stream; rewriting it with chat.update and carrying on', { part: message.part });
       }
     }
@@ -100,16 +108,16 @@ export class SlackMessageWriter implements MessageWriter<string> {
       try {
         await this.#call('chat.stopStream', { channel: this.target.channel, ts, ...(delta === '' ? {} : { markdown_text: delta }), metadata: answerMetadata(this.target.messageTs, message.part) }, { reserved });
         message.sent = text;
-        message.mode = 'plain';
+        moveTo(message, 'plain');
         return;
       } catch (error) {
         if (slackErrorCode(error) !== notStreaming) throw error;
-        message.mode = 'expired';
+        moveTo(message, 'expired');
       }
     } else if (message.mode === 'stream') {
       // A split cut the message shorter than what was streamed: stop it, then rewrite it.
       await this.#call('chat.stopStream', { channel: this.target.channel, ts }).catch(() => undefined);
-      message.mode = 'expired';
+      moveTo(message, 'expired');
     }
     if (message.mode === 'plain' && message.sent === text) return;
     await this.#update(ts, text, message, true);
@@ -160,7 +168,7 @@ export class SlackMessageWriter implements MessageWriter<string> {
     const reserved = completing && message.updateReserved;
     if (reserved) message.updateReserved = false;
     await this.#call('chat.update', { channel: this.target.channel, ts, markdown_text: text, ...(finalizes ? { metadata: answerMetadata(this.target.messageTs, message.part) } : {}) }, { reserved });
-    message.mode = 'plain';
+    moveTo(message, 'plain');
     message.sent = text;
   }
 
