@@ -11,8 +11,10 @@ export interface SlackConfig {
   readonly allowedUsers: readonly string[];
   /** Use chat.startStream/appendStream/stopStream where the workspace has them. */
   readonly nativeStreaming: boolean;
-  /** Socket Mode pong timeout, also its reconnect delay per consecutive failure. */
+  /** Socket Mode pong timeout. */
   readonly clientPingTimeoutMs: number;
+  /** Slack's rate-limit window the method budgets count in (a minute; shorter only against a test fake). */
+  readonly rateWindowMs: number;
 }
 
 export interface DiscordConfig {
@@ -71,6 +73,8 @@ export interface SelfHealingConfig {
   readonly catchUpMaxMessages: number;
   /** Most conversations (channels, DMs, threads) one catch-up run reads. */
   readonly catchUpMaxChannels: number;
+  /** Catch-up leaves a message this young to whichever session got it live, and looks again after. */
+  readonly catchUpSettleMs: number;
   /** A connected socket with no liveness signal for this long is restarted. */
   readonly watchdogSilenceMs: number;
   /** /ping turns Unhealthy when a platform has been unable to connect this long. */
@@ -170,6 +174,7 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
             allowedUsers: e.SLACK_ALLOWED_USERS,
             nativeStreaming: e.SLACK_NATIVE_STREAMING,
             clientPingTimeoutMs: e.SLACK_CLIENT_PING_TIMEOUT_MS,
+            rateWindowMs: e.SLACK_RATE_WINDOW_SECONDS * 1000,
           }
         : null,
     discord:
@@ -213,6 +218,7 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
     },
     selfHealing: {
       catchUpWindowMs: e.CATCHUP_WINDOW_SECONDS * 1000,
+      catchUpSettleMs: e.CATCHUP_SETTLE_SECONDS * 1000,
       catchUpMaxMessages: e.CATCHUP_MAX_MESSAGES,
       catchUpMaxChannels: e.CATCHUP_MAX_CHANNELS,
       watchdogSilenceMs: e.WATCHDOG_SILENCE_SECONDS * 1000,

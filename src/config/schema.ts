@@ -134,6 +134,7 @@ export const environmentSchema = z.object({
   SLACK_ALLOWED_USERS: commaList,
   SLACK_NATIVE_STREAMING: boolean(true),
   SLACK_CLIENT_PING_TIMEOUT_MS: integer(500, 60_000, 1500),
+  SLACK_RATE_WINDOW_SECONDS: integer(1, 3600, 60),
 
   DISCORD_BOT_TOKEN: token(null, 'the bot token from the Developer Portal'),
   DISCORD_API_URL: httpUrl(defaults.discordApiUrl),
@@ -174,6 +175,7 @@ export const environmentSchema = z.object({
   DISCORD_COMMAND_GUILD_ID: optionalText,
   DISCORD_REGISTER_COMMANDS: boolean(true),
   CATCHUP_WINDOW_SECONDS: integer(0, 7 * 24 * 3600, 900),
+  CATCHUP_SETTLE_SECONDS: integer(0, 600, 15),
   CATCHUP_MAX_MESSAGES: integer(0, 1000, 20),
   CATCHUP_MAX_CHANNELS: integer(1, 1000, 50),
   WATCHDOG_SILENCE_SECONDS: integer(1, 3600, 60),

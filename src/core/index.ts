@@ -15,6 +15,6 @@ export { ConversationHistory, trimTurns, fitToTokenBudget, keepRecentAttachments
 export { ConversationQueue } from './conversation-queue.js';
 export { RecentIds } from './recent-ids.js';
 export { PlatformConnection, describeError, type PlatformState, type PlatformConnectionSnapshot, type StateChange } from './platform-connection.js';
-export { StreamedReply, type MessageWriter, type StreamedReplyOptions } from './streamed-reply.js';
+export { StreamedReply, WriteDeferredError, type MessageWriter, type PostInfo, type StreamedReplyOptions, type StreamedReplyState } from './streamed-reply.js';
 export { splitMessage, splitAll, openFenceAt, closingReserve, type MessageSplit } from './split-message.js';
 export { TtlCache } from './ttl-cache.js';

@@ -44,7 +44,7 @@ describe('catch-up after downtime, both platforms, then two instances starting a
 
     bridges.push(await startBridge(env()));
     for (const ts of mentions) {
-      await eventually(() => slack.botReplies('CGENERAL', ts).find((m) => m.text.includes(late) && m.streaming_state === 'completed'), 20_000, `late answer to ${ts}`);
+      await eventually(() => slack.finishedReplies('CGENERAL', ts).find((m) => m.text.includes(late)), 20_000, `late answer to ${ts}`);
     }
     for (const ts of dms) await eventually(() => slack.botReplies('DALICE', ts).find((m) => m.text.includes(late)), 20_000, `late dm answer to ${ts}`);
     for (const id of discordMissed) {
@@ -68,7 +68,7 @@ describe('catch-up after downtime, both platforms, then two instances starting a
     const mentions = [1, 2, 3].map((i) => slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: `<@UBOT> missed again ${i}` }).ts);
     const discordMissed = [1, 2, 3].map((i) => discord.sendUserMessage({ content: `<@${discord.botUser.id}> missed again on discord ${i}` }).id);
     bridges.push(await startBridge(env()), await startBridge(env()));
-    for (const ts of mentions) await eventually(() => slack.botReplies('CGENERAL', ts).find((m) => m.text.includes(late) && m.streaming_state === 'completed'), 20_000, `late answer to ${ts}`);
+    for (const ts of mentions) await eventually(() => slack.finishedReplies('CGENERAL', ts).find((m) => m.text.includes(late)), 20_000, `late answer to ${ts}`);
     for (const id of discordMissed) await eventually(() => discord.botMessages().find((m) => m.message_reference?.message_id === id), 20_000, `late discord answer to ${id}`);
     await eventually(async () => {
       const statuses = await Promise.all(bridges.map((b) => invoke(b.url, { action: 'status' })));

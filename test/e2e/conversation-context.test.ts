@@ -22,7 +22,7 @@ describe('Slack thread context', () => {
       rig.slack.postUserMessage({ channel: 'CGENERAL', user: i % 2 === 0 ? 'UALICE' : 'UBOB', text: `log line number ${i} with some detail`, threadTs: parent.ts });
     }
     rig.slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: '<@UBOT> what went wrong?', threadTs: parent.ts });
-    await eventually(() => rig.slack.botReplies('CGENERAL', parent.ts).find((m) => m.streaming_state === 'completed'), 10_000, 'answer');
+    await eventually(() => rig.slack.finishedReplies('CGENERAL', parent.ts)[0], 10_000, 'answer');
     const messages = rig.bedrock.requests.at(-1)!.body.messages as Messages;
     const texts = messages.flatMap((m) => m.content.map((c) => c.text ?? ''));
     assert.match(texts[0]!, /^bob: Incident: the deploy failed at step 3/, 'the parent comes first, by name');

@@ -42,12 +42,12 @@ describe('Slack files', () => {
   test('a PDF on a mention becomes a document block; a later turn can still refer to it', async () => {
     const pdf = rig.slack.uploadFile({ name: 'Q3 report (final).pdf', mimetype: 'application/pdf', data: pdfDocument() });
     const posted = rig.slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: '<@UBOT> summarise this', files: [pdf] });
-    await eventually(() => rig.slack.botReplies('CGENERAL', posted.ts).find((m) => m.streaming_state === 'completed'), 15_000, 'answer');
+    await eventually(() => rig.slack.finishedReplies('CGENERAL', posted.ts)[0], 15_000, 'answer');
     const first = lastUserBlocks(rig.bedrock.requests.at(-1)!.body.messages as Messages).find((b) => b.document !== undefined);
     assert.equal(first?.document?.format, 'pdf');
     assert.match(first.document.name, /^Q3 report \(final\)/);
     rig.slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: '<@UBOT> and the totals?', threadTs: posted.ts });
-    await eventually(() => rig.slack.botReplies('CGENERAL', posted.ts).find((m) => m.text.includes('and the totals?') && m.streaming_state === 'completed'), 15_000, 'follow-up');
+    await eventually(() => rig.slack.finishedReplies('CGENERAL', posted.ts).find((m) => m.text.includes('and the totals?')), 15_000, 'follow-up');
     const all = JSON.stringify(rig.bedrock.requests.at(-1)!.body.messages);
     assert.match(all, /"document"/, 'the document is still in the conversation');
     assert.equal(rig.slack.files.downloads.filter((d) => d.fileId === pdf.id).length, 1, 'never downloaded twice');

@@ -96,7 +96,7 @@ test('handover then takeover: Discord messages sent in between are replayed to t
 
 test('every message of the whole rotation is answered exactly once, and the old session drains', async () => {
   for (const ts of sentSlack) {
-    await eventually(() => (slack.botReplies('CGENERAL', ts).some((m) => m.streaming_state === 'completed') ? true : undefined), 15_000, `slack answer to ${ts}`);
+    await eventually(() => (slack.finishedReplies('CGENERAL', ts).length > 0 ? true : undefined), 15_000, `slack answer to ${ts}`);
   }
   for (const id of sentDiscord) {
     await eventually(() => (discord.botMessages().some((m) => m.message_reference?.message_id === id) ? true : undefined), 15_000, `discord answer to ${id}`);

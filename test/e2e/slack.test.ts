@@ -2,6 +2,7 @@
 // fake Slack, answers from the fake Bedrock through the real SDK.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { isFinished } from '../fakes/slack/index.js';
 import { eventually, invoke, ping } from '../helpers/bridge-harness.js';
 import { startSlackRig, type SlackRig } from '../helpers/slack-bridge.js';
 
@@ -16,26 +17,39 @@ after(() => rig.close());
 async function botAnswer(channel: string, threadTs: string | undefined, contains: string) {
   return eventually(() => {
     const messages = threadTs === undefined ? rig.slack.messages(channel) : rig.slack.botReplies(channel, threadTs);
-    return messages.find((m) => m.bot_id !== undefined && m.text.includes(contains) && m.streaming_state !== 'in_progress');
+    return messages.find((m) => m.bot_id !== undefined && m.text.includes(contains) && isFinished(m));
   }, 10_000, `bot answer containing "${contains}"`);
 }
 
-test('a mention in a channel is answered in its thread by streaming, with :eyes: while working', async () => {
+test('a slow answer streams into the thread under "is thinking…", names the message it answers, and spends no reaction', async () => {
+  rig.bedrock.setLatency({ firstChunkMs: 800, perChunkMs: 300 });
   const posted = rig.slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: '<@UBOT> what is up?' });
   const ack = await posted.acked;
   assert.ok(ack.latencyMs < 1000, `ack took ${ack.latencyMs} ms`);
+  await eventually(() => rig.slack.threadStatus('CGENERAL', posted.ts), 5000, 'thinking status while the model is silent');
   const answer = await botAnswer('CGENERAL', posted.ts, 'Echo: what is up?');
+  rig.bedrock.setLatency({ firstChunkMs: 0, perChunkMs: 0 });
   assert.equal(answer.thread_ts, posted.ts);
   assert.equal(answer.text, 'Echo: what is up?');
   const start = rig.slack.callsTo('chat.startStream').at(-1)!;
   assert.equal(start.args.thread_ts, posted.ts);
   assert.equal(start.args.recipient_user_id, 'UALICE');
-  assert.ok(rig.slack.callsTo('chat.stopStream').length >= 1);
-  const reactionAdded = rig.slack.callsTo('reactions.add').find((c) => c.args.timestamp === posted.ts);
-  assert.equal(reactionAdded?.args.name, 'eyes');
-  await eventually(() => rig.slack.callsTo('reactions.remove').find((c) => c.args.timestamp === posted.ts), 5000, 'reaction removed');
+  const stop = rig.slack.callsTo('chat.stopStream').at(-1)!;
+  assert.deepEqual(stop.args.metadata, { event_type: 'bridge_answer', event_payload: { answers: posted.ts, part: 0 } });
+  assert.equal(rig.slack.threadStatus('CGENERAL', posted.ts), undefined, 'the answer cleared the status');
+  assert.equal(rig.slack.callsTo('reactions.add').length + rig.slack.callsTo('reactions.remove').length, 0, 'no other session can be answering it: no claim');
   // The model saw the question without the bot's mention.
   assert.equal(JSON.stringify(rig.bedrock.requests.at(-1)!.body.messages).includes('<@UBOT>'), false);
+});
+
+test('a fast answer is one chat.postMessage in Markdown, with its metadata', async () => {
+  const calls = rig.slack.calls.length;
+  const posted = rig.slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: '<@UBOT> quick **one**' });
+  const answer = await botAnswer('CGENERAL', posted.ts, 'Echo: quick **one**');
+  const writes = rig.slack.calls.slice(calls).filter((c) => c.method.startsWith('chat.') || c.method.startsWith('reactions.'));
+  assert.deepEqual(writes.map((c) => c.method), ['chat.postMessage']);
+  assert.equal(writes[0]!.args.markdown_text, 'Echo: quick **one**');
+  assert.deepEqual(answer.metadata, { event_type: 'bridge_answer', event_payload: { answers: posted.ts, part: 0 } });
 });
 
 test('later mentions in the same thread continue the conversation', async () => {
@@ -58,8 +72,11 @@ test('a direct message is answered in the DM, and other users\' mentions stay re
   assert.doesNotMatch(answer.text, /<@UBOB>/);
 });
 
+/** Answers started: stream starts and posts Slack accepted (a 429'd call is retried and counted once). */
+const repliesStarted = () => ['chat.startStream', 'chat.postMessage'].flatMap((m) => rig.slack.callsTo(m)).filter((c) => c.status === undefined).length;
+
 test('bots, itself, message subtypes and other events get no answer', async () => {
-  const repliesBefore = rig.slack.callsTo('chat.startStream').length + rig.slack.callsTo('chat.postMessage').length;
+  const repliesBefore = repliesStarted();
   const requestsBefore = rig.bedrock.requests.length;
   const deliveries = [
     rig.slack.postUserMessage({ channel: 'CGENERAL', user: 'UOTHERBOT', botId: 'BOTHER', text: '<@UBOT> I am a bot' }),
@@ -72,7 +89,7 @@ test('bots, itself, message subtypes and other events get no answer', async () =
   const probe = rig.slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: '<@UBOT> probe' });
   await botAnswer('CGENERAL', probe.ts, 'Echo: probe');
   assert.equal(rig.bedrock.requests.length - requestsBefore, 1);
-  assert.equal(rig.slack.callsTo('chat.startStream').length + rig.slack.callsTo('chat.postMessage').length - repliesBefore, 1);
+  assert.equal(repliesStarted() - repliesBefore, 1);
 });
 
 test('a redelivered event (same event_id) and the same message again get exactly one answer', async () => {
@@ -102,7 +119,7 @@ test('a model failure ends in a short honest message in the thread', async () =>
   const posted = rig.slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: '<@UBOT> this will fail' });
   const answer = await botAnswer('CGENERAL', posted.ts, 'could not process');
   assert.match(answer.text, /The model could not process this request/);
-  await eventually(() => rig.slack.callsTo('reactions.remove').find((c) => c.args.timestamp === posted.ts), 5000, 'reaction removed');
+  assert.ok(isFinished(answer));
 });
 
 test('status and /ping show Slack connected with its counters', async () => {

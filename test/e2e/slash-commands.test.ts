@@ -19,7 +19,7 @@ describe('Slack slash commands', () => {
     assert.ok(ack.latencyMs < 1000);
     const question = await eventually(() => rig.slack.messages('CGENERAL').find((m) => m.bot_id !== undefined && m.text.includes('asked:') && m.text.includes('AgentCore')), 10_000, 'question');
     assert.equal(question.text, '*<@UALICE> asked:* what is *AgentCore*?');
-    await eventually(() => rig.slack.botReplies('CGENERAL', question.ts).find((m) => m.text === 'Echo: what is **AgentCore**?' && m.streaming_state === 'completed'), 10_000, 'answer');
+    await eventually(() => rig.slack.finishedReplies('CGENERAL', question.ts).find((m) => m.text === 'Echo: what is **AgentCore**?'), 10_000, 'answer');
     rig.slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: '<@UBOT> and then?', threadTs: question.ts });
     await eventually(() => rig.slack.botReplies('CGENERAL', question.ts).find((m) => m.text.includes('and then?')), 10_000, 'follow-up');
     const messages = rig.bedrock.requests.at(-1)!.body.messages as { role: string }[];

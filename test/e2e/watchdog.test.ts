@@ -48,7 +48,7 @@ describe('silent but open connections', () => {
     assert.ok(recoveredMs < 6000, `silent socket replaced after ${recoveredMs} ms`);
     t.diagnostic(`slack silent socket replaced after ${recoveredMs} ms`);
     hold.release();
-    await eventually(() => slack.botReplies('CGENERAL', inFlight.ts).find((m) => m.streaming_state === 'completed'), 10_000, 'reply in flight finished');
+    await eventually(() => slack.finishedReplies('CGENERAL', inFlight.ts)[0], 10_000, 'reply in flight finished');
     const after = slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: '<@UBOT> after the restart' });
     await eventually(() => slack.botReplies('CGENERAL', after.ts).find((m) => m.text === 'Echo: after the restart'), 10_000, 'answered after the restart');
     assert.equal(discord.counts.resumes + discord.counts.identifies, discordSessions, 'Discord was not restarted');

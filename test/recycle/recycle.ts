@@ -188,7 +188,8 @@ export async function runRecycle(
         const id = `m${n}`;
         const sentAt = Date.now();
         if (n % 2 === 1) {
-          const posted = slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: `<@UBOT> ${id}` });
+          // Spread over channels as a workspace is: Slack paces chat.postMessage per channel (about 1/s).
+          const posted = slack.postUserMessage({ channel: `CRECYCLE${n % 10}`, user: 'UALICE', text: `<@UBOT> ${id}` });
           sent.push({ id, platform: 'slack', key: posted.ts, sentAt, answers: 0 });
         } else {
           const message = discord.sendUserMessage({ content: `${mention} ${id}` });

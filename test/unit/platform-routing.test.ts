@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { fatalCloseReason, loginFailureReason } from '../../src/platforms/discord/discord-connection.js';
 import { routeDiscordMessage, type DiscordMessageView } from '../../src/platforms/discord/discord-events.js';
 import { isSlackAuthError, slackStateFor } from '../../src/platforms/slack/slack-connection.js';
-import { routeSlackEvent, slackReplyTarget, slackTextToPlain } from '../../src/platforms/slack/slack-events.js';
+import { routeSlackEvent, slackTextToPlain } from '../../src/platforms/slack/slack-events.js';
+import { slackReplyTarget } from '../../src/platforms/slack/slack-target.js';
 
 const identity = { botUserId: 'UBOT', botId: 'BBOT', teamId: 'T1' };
 const everyone = { channels: [], users: [] };

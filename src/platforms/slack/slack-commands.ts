@@ -1,15 +1,17 @@
-import type { App, SlashCommand, webApi } from '@slack/bolt';
+import type { App, SlashCommand } from '@slack/bolt';
 import { RecentIds, splitAll, type Bridge, type InboundMessage, type ReplyChannel, type ReplySink } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 import { markdownToMrkdwn } from './markdown-to-mrkdwn.js';
-import { postedMessageMaxChars, slackErrorCode } from './slack-reply.js';
+import { slackErrorCode, type SlackApi } from './slack-api.js';
+import { postedMessageMaxChars } from './slack-reply.js';
+import { encodeSlackConversation, encodeSlackMessageId } from './slack-target.js';
 
 type Respond = (message: { response_type: 'ephemeral' | 'in_channel'; text: string }) => Promise<unknown>;
 
 export interface SlackCommandDeps {
   readonly bridge: Bridge;
-  /** The platform's WebClient (with its bounded retries), for posting a public /ask question. */
-  readonly web: webApi.WebClient;
+  /** The platform's Web API (budgeted, bounded retries), for posting a public /ask question. */
+  readonly api: SlackApi;
   /** The thread a public /ask is answered in behaves like any mention thread. */
   readonly threadChannel: ReplyChannel;
   readonly describeStatus: () => string;
@@ -19,6 +21,8 @@ export interface SlackCommandDeps {
 const usage = 'Usage: `/ask <question>` (everyone sees it) or `/ask private <question>` (only you see the answer).';
 /** A response_url accepts five messages; long private answers are cut into at most that many. */
 const maxResponses = 5;
+/** The question must be posted before its answer can stream under it; a rate limit may delay it this long. */
+const postQuestionWithinMs = 10_000;
 
 /**
  * /ask, /reset and /status over Socket Mode. Each is acked at once; a public
@@ -40,7 +44,8 @@ export function registerSlackCommands(app: App, deps: SlackCommandDeps): void {
       return;
     }
     try {
-      const posted = await deps.web.chat.postMessage({ channel: command.channel_id, text: `*<@${command.user_id}> asked:* ${markdownToMrkdwn(question)}` });
+      const text = `*<@${command.user_id}> asked:* ${markdownToMrkdwn(question)}`;
+      const posted = await deps.api.persist('chat.postMessage', { channel: command.channel_id, text }, postQuestionWithinMs, { channel: command.channel_id });
       submit(deps, publicAsk(command, question, posted.ts as string), deps.threadChannel);
     } catch (error) {
       const code = slackErrorCode(error);
@@ -51,7 +56,10 @@ export function registerSlackCommands(app: App, deps: SlackCommandDeps): void {
   });
   app.command('/reset', async ({ command, ack, respond }) => {
     await ack();
-    const keys = [`slack:${command.channel_id}:private:${command.user_id}`, ...(command.channel_id.startsWith('D') ? [`slack:${command.channel_id}`] : [])];
+    const keys = [
+      encodeSlackConversation({ kind: 'private', channel: command.channel_id, userId: command.user_id }),
+      ...(command.channel_id.startsWith('D') ? [encodeSlackConversation({ kind: 'dm', channel: command.channel_id })] : []),
+    ];
     const forgot = keys.map((key) => deps.bridge.forget(key)).some(Boolean);
     await respond({ response_type: 'ephemeral', text: forgot ? 'Done: I forgot our conversation here. The next question starts fresh.' : 'There was no conversation to forget here. (To start over in a thread, start a new thread.)' });
   });
@@ -69,9 +77,9 @@ function parseAsk(text: string): { question: string; isPrivate: boolean } {
 function publicAsk(command: SlashCommand, question: string, questionTs: string): InboundMessage {
   return {
     platform: 'slack',
-    conversationKey: `slack:${command.channel_id}:${questionTs}`,
+    conversationKey: encodeSlackConversation({ kind: 'thread', channel: command.channel_id, threadTs: questionTs }),
     // Keyed like a message in that thread, so the reply streams under the posted question.
-    messageId: `${command.channel_id}:${questionTs}`,
+    messageId: encodeSlackMessageId(command.channel_id, questionTs),
     authorId: command.user_id,
     authorIsBot: false,
     text: question,
@@ -82,7 +90,7 @@ function publicAsk(command: SlashCommand, question: string, questionTs: string):
 function privateAsk(command: SlashCommand, question: string): InboundMessage {
   return {
     platform: 'slack',
-    conversationKey: `slack:${command.channel_id}:private:${command.user_id}`,
+    conversationKey: encodeSlackConversation({ kind: 'private', channel: command.channel_id, userId: command.user_id }),
     messageId: `command:${command.trigger_id}`,
     authorId: command.user_id,
     authorIsBot: false,

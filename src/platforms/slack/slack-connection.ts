@@ -5,8 +5,8 @@ export const socketModeSignals = ['connecting', 'authenticated', 'connected', 'r
 export type SocketModeSignal = (typeof socketModeSignals)[number];
 
 /**
- * Maps a Socket Mode client event to our state. `close` means the socket went
- * away and the client will reconnect by itself unless we are stopping.
+ * Maps a Socket Mode client event to our state. `close` and `disconnected` mean the socket went
+ * away: unless we are stopping, the platform reconnects (connecting).
  */
 export function slackStateFor(signal: SocketModeSignal, stopping: boolean): PlatformState | null {
   switch (signal) {
@@ -18,7 +18,7 @@ export function slackStateFor(signal: SocketModeSignal, stopping: boolean): Plat
     case 'close':
       return stopping ? null : 'connecting';
     case 'disconnected':
-      return 'disconnected';
+      return stopping ? 'disconnected' : 'connecting';
     case 'authenticated':
     case 'disconnecting':
       return null;

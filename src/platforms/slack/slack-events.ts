@@ -1,4 +1,5 @@
 import type { InboundFile, InboundMessage } from '../../core/index.js';
+import { encodeSlackConversation, encodeSlackMessageId } from './slack-target.js';
 
 /** Who the bot is in this workspace (from auth.test). */
 export interface SlackIdentity {
@@ -34,16 +35,6 @@ export interface SlackEventFile {
   readonly size?: number;
   readonly mode?: string;
   readonly url_private_download?: string;
-}
-
-/** Where an answer goes; encoded in the message's keys so the adapter keeps no map. */
-export interface SlackReplyTarget {
-  readonly channel: string;
-  /** Thread to answer in; absent for a top-level DM, answered at top level. */
-  readonly threadTs: string | undefined;
-  /** The user's message (for the :eyes: reaction). */
-  readonly messageTs: string;
-  readonly userId: string;
 }
 
 export type SlackRouting = { readonly answer: true; readonly message: InboundMessage } | { readonly answer: false; readonly reason: string };
@@ -85,8 +76,8 @@ export function routeSlackEvent(event: SlackMessageEvent, identity: SlackIdentit
     answer: true,
     message: {
       platform: 'slack',
-      conversationKey: threadTs === undefined ? `slack:${event.channel}` : `slack:${event.channel}:${threadTs}`,
-      messageId: `${event.channel}:${event.ts}`,
+      conversationKey: encodeSlackConversation(threadTs === undefined ? { kind: 'dm', channel: event.channel } : { kind: 'thread', channel: event.channel, threadTs }),
+      messageId: encodeSlackMessageId(event.channel, event.ts),
       authorId,
       authorIsBot,
       text: stripBotMention(event.text ?? '', identity.botUserId),
@@ -104,13 +95,6 @@ function withFiles(files: readonly SlackEventFile[] | undefined): { files?: Inbo
       : [{ id: file.id, name: file.name ?? file.id, mimeType: file.mimetype ?? 'application/octet-stream', sizeBytes: file.size ?? 0, url: file.url_private_download }],
   );
   return hosted.length === 0 ? {} : { files: hosted };
-}
-
-/** Recovers the reply target from the keys routeSlackEvent made. */
-export function slackReplyTarget(message: InboundMessage): SlackReplyTarget {
-  const [, channel = '', threadTs] = message.conversationKey.split(':');
-  const messageTs = message.messageId.slice(message.messageId.indexOf(':') + 1);
-  return { channel, threadTs, messageTs, userId: message.authorId };
 }
 
 export function stripBotMention(text: string, botUserId: string): string {

@@ -1,9 +1,8 @@
-import type { webApi } from '@slack/bolt';
 import { fitToTokenBudget, type ConversationTurn } from '../../core/index.js';
-import { answerableSubtypes, isOwnSlackMessage, isTopLevel, slackTextToPlain, stripBotMention, type SlackIdentity, type SlackReplyTarget } from './slack-events.js';
+import type { SlackApi } from './slack-api.js';
+import { answerableSubtypes, isOwnSlackMessage, isTopLevel, slackTextToPlain, stripBotMention, type SlackIdentity } from './slack-events.js';
+import type { SlackReplyTarget } from './slack-target.js';
 import type { SlackUserNames } from './user-names.js';
-
-type WebClient = webApi.WebClient;
 
 interface SlackHistoryMessage {
   readonly ts?: string;
@@ -19,7 +18,7 @@ const maxMessages = 200;
 const pageSize = 100;
 
 export interface SlackHistorySource {
-  readonly client: WebClient;
+  readonly api: SlackApi;
   readonly identity: SlackIdentity;
   readonly names: SlackUserNames;
   /** Tokens of earlier messages the model may see when it joins a conversation. */
@@ -30,12 +29,13 @@ export interface SlackHistorySource {
  * Rebuilds a conversation from Slack itself, for a first mention in an
  * existing thread or after a restart: the thread's parent and its latest
  * messages (or a DM's recent ones), who said what by display name, within the
- * token budget with the oldest dropped first. The bot's messages are its turns.
+ * token budget with the oldest dropped first. The bot's messages are its turns. A read that hits
+ * its rate limit fails at once, and the answer goes ahead without the context.
  */
 export async function loadSlackTurns(source: SlackHistorySource, target: SlackReplyTarget): Promise<ConversationTurn[]> {
   // A mention that starts its own thread has nothing before it.
   if (target.threadTs === target.messageTs) return [];
-  const fetched = target.threadTs === undefined ? await dmMessages(source.client, target) : await threadMessages(source.client, target);
+  const fetched = target.threadTs === undefined ? await dmMessages(source.api, target) : await threadMessages(source.api, target);
   const messages = fetched.filter((m) => m.ts !== undefined && Number(m.ts) < Number(target.messageTs) && isConversational(m, source.identity));
   const others = messages.filter((m) => !isOwnSlackMessage(m, source.identity));
   // Only other people's names are shown; the bot's own messages are its turns.
@@ -59,27 +59,27 @@ function isConversational(m: SlackHistoryMessage, identity: SlackIdentity): bool
   return (m.text ?? '').trim() !== '';
 }
 
-async function threadMessages(client: WebClient, target: SlackReplyTarget): Promise<SlackHistoryMessage[]> {
+async function threadMessages(api: SlackApi, target: SlackReplyTarget): Promise<SlackHistoryMessage[]> {
   const collected: SlackHistoryMessage[] = [];
   let cursor: string | undefined;
   do {
-    const page = await client.conversations.replies({
+    const page = await api.attempt('conversations.replies', {
       channel: target.channel,
-      ts: target.threadTs as string,
+      ts: target.threadTs,
       latest: target.messageTs,
       inclusive: false,
       limit: pageSize,
       ...(cursor === undefined ? {} : { cursor }),
     });
     collected.push(...((page.messages ?? []) as SlackHistoryMessage[]));
-    cursor = page.response_metadata?.next_cursor || undefined;
+    cursor = (page.response_metadata as { next_cursor?: string } | undefined)?.next_cursor || undefined;
   } while (cursor !== undefined && collected.length < maxMessages);
   // The parent first, then the latest replies.
   return collected.length <= maxMessages ? collected : [collected[0] as SlackHistoryMessage, ...collected.slice(-(maxMessages - 1))];
 }
 
-async function dmMessages(client: WebClient, target: SlackReplyTarget): Promise<SlackHistoryMessage[]> {
-  const page = await client.conversations.history({ channel: target.channel, latest: target.messageTs, inclusive: false, limit: pageSize });
+async function dmMessages(api: SlackApi, target: SlackReplyTarget): Promise<SlackHistoryMessage[]> {
+  const page = await api.attempt('conversations.history', { channel: target.channel, latest: target.messageTs, inclusive: false, limit: pageSize });
   // History comes newest first; thread replies stay in their threads.
   return ((page.messages ?? []) as SlackHistoryMessage[]).filter(isTopLevel).reverse();
 }

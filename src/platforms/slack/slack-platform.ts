@@ -1,8 +1,10 @@
-import { webApi, type App } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import type { SelfHealingConfig, SlackConfig } from '../../config/index.js';
 import {
   InvalidHandoverError,
   PlatformConnection,
+  RecentIds,
+  TtlCache,
   type Bridge,
   type ChatPlatform,
   type ConversationTurn,
@@ -16,14 +18,14 @@ import { CatchUp } from '../shared/catch-up.js';
 import { collectAttachments } from '../shared/collect-attachments.js';
 import { LivenessWatchdog } from '../shared/liveness-watchdog.js';
 import { safeDownload } from '../shared/safe-download.js';
-import { toSlackLogger } from './bolt-logger.js';
+import { SlackApi } from './slack-api.js';
 import { scanSlackForUnanswered } from './slack-catch-up.js';
 import { registerSlackCommands } from './slack-commands.js';
-import { isSlackAuthError } from './slack-connection.js';
-import { mentionedUserIds, routeSlackEvent, slackReplyTarget, slackTextToPlain, type SlackIdentity, type SlackMessageEvent } from './slack-events.js';
+import { mentionedUserIds, routeSlackEvent, slackTextToPlain, type SlackIdentity, type SlackMessageEvent } from './slack-events.js';
 import { loadSlackTurns } from './slack-history.js';
-import { claimWithEyes, createSlackReply, slackErrorCode } from './slack-reply.js';
-import { SlackSocket } from './slack-socket.js';
+import { createSlackReply } from './slack-reply.js';
+import { SlackSocketKeeper } from './slack-socket-keeper.js';
+import { slackReplyTarget } from './slack-target.js';
 import { SlackUserNames } from './user-names.js';
 
 export interface SlackPlatformOptions {
@@ -42,12 +44,15 @@ const slackFileHost = 'files.slack.com';
 const fileDownloadTimeoutMs = 20_000;
 /** Slack retries an event for a while; a connection down longer than this may have missed some. */
 const catchUpAfterDowntimeMs = 30_000;
+/** Slack redelivers an envelope it got no ack for within 3 s: a socket lost that soon after a message may have lost its ack. */
+const ackWindowMs = 3000;
 
 /**
  * Slack over Socket Mode with Bolt. Bolt acks each envelope before our
  * listener runs; the listener only normalises and hands off to the core.
- * A watchdog restarts a socket that stays open but silent, and catch-up
- * answers what arrived while the bot was away.
+ * The socket keeper connects (retrying passing failures for as long as it
+ * takes), a watchdog restarts a socket that stays open but silent, and
+ * catch-up answers what arrived while the bot was away.
  */
 export class SlackPlatform implements ChatPlatform {
   readonly name = 'slack';
@@ -55,28 +60,34 @@ export class SlackPlatform implements ChatPlatform {
   readonly allowsParallelSessions = true;
   readonly connection = new PlatformConnection('slack', 'disconnected');
   readonly #logger: Logger;
-  readonly #web: webApi.WebClient;
+  readonly #api: SlackApi;
   readonly #streaming: { native: boolean };
   readonly #names: SlackUserNames;
   readonly #watchdog: LivenessWatchdog;
   readonly #catchUp: CatchUp;
-  #identity: SlackIdentity | undefined;
-  #socket: SlackSocket | undefined;
+  readonly #keeper: SlackSocketKeeper;
+  /** Messages Slack delivered more than once: another connection (maybe another session) got them first. */
+  readonly #redelivered = new RecentIds(15 * 60_000, 10_000);
+  readonly #receivedAt = new TtlCache<number>(20_000, 15 * 60_000);
   /** Only the session that owns the platform catches up (not a rotation's standby). */
   #owner = false;
+  #intake = true;
   #catchUpReason: string | undefined;
   #downSinceMs: number | undefined;
 
   constructor(private readonly options: SlackPlatformOptions) {
     this.#logger = options.logger.child({ platform: 'slack' });
     this.#streaming = { native: options.config.nativeStreaming };
-    this.#web = new webApi.WebClient(options.config.botToken, {
-      slackApiUrl: options.config.apiUrl,
-      logger: toSlackLogger(this.#logger),
-      // Replies must not hang for the SDK's default half hour of retries; 429s are still waited out.
-      retryConfig: { retries: 3, factor: 2, minTimeout: 300, maxTimeout: 3000 },
+    this.#api = new SlackApi({ token: options.config.botToken, apiUrl: options.config.apiUrl, rateWindowMs: options.config.rateWindowMs, logger: this.#logger });
+    this.#names = new SlackUserNames(this.#api, this.#logger);
+    this.#keeper = new SlackSocketKeeper({
+      config: options.config,
+      api: this.#api,
+      connection: this.connection,
+      logger: this.#logger,
+      register: (app) => this.#register(app),
+      onAlive: (kind) => (kind === 'event' ? this.#watchdog.event() : this.#watchdog.alive()),
     });
-    this.#names = new SlackUserNames(this.#web, this.#logger);
     this.#watchdog = new LivenessWatchdog({ connection: this.connection, silenceMs: options.selfHealing.watchdogSilenceMs, restart: () => this.#restartSocket(), logger: this.#logger });
     this.#catchUp = new CatchUp({
       windowMs: options.selfHealing.catchUpWindowMs,
@@ -84,8 +95,8 @@ export class SlackPlatform implements ChatPlatform {
       bridge: options.bridge,
       channel: this,
       logger: this.#logger,
-      scan: (readFromMs) => scanSlackForUnanswered({ client: this.#web, identity: this.#requireIdentity(), allow: this.#allowlist(), maxConversations: options.selfHealing.catchUpMaxChannels }, readFromMs),
-      claim: (message) => this.#claim(message),
+      settleMs: options.selfHealing.catchUpSettleMs,
+      scan: (readFromMs) => scanSlackForUnanswered({ api: this.#api, identity: this.#keeper.identity(), allow: this.#allowlist(), maxConversations: options.selfHealing.catchUpMaxChannels }, readFromMs),
     });
     this.connection.on('change', (change) => this.#onStateChange(change.to));
   }
@@ -95,11 +106,8 @@ export class SlackPlatform implements ChatPlatform {
       this.#owner = true;
       this.#catchUpReason = 'start';
     }
-    this.connection.transition('connecting', 'starting');
-    this.#identity ??= await this.#authenticate();
-    if (this.#identity === undefined) return;
-    await this.#openSocket(this.#identity);
-    this.#watchdog.start();
+    this.#intake = true;
+    if (await this.#keeper.connect('starting')) this.#watchdog.start();
   }
 
   /** A successor connects right away: Slack splits events between the two sockets, never doubling one. */
@@ -122,27 +130,38 @@ export class SlackPlatform implements ChatPlatform {
   }
 
   async stopIntake(): Promise<void> {
+    // From here every answer not yet written is contested: a successor may get this socket's unacked events.
+    this.#intake = false;
     this.#watchdog.stop();
+    this.#catchUp.stop();
     // Closing our socket makes Slack deliver new events to the bot's other connections.
-    await this.#socket?.disconnect();
+    await this.#keeper.disconnect();
   }
 
   async stop(): Promise<void> {
+    this.#intake = false;
     this.#watchdog.stop();
-    await this.#socket?.stop();
+    this.#catchUp.stop();
+    await this.#keeper.stop();
     this.connection.transition('disconnected', 'stopped');
   }
 
   statusDetails(): Record<string, unknown> {
-    return { ...this.#watchdog.status, catch_up: this.#catchUp.status };
+    return {
+      ...this.#watchdog.status,
+      catch_up: this.#catchUp.status,
+      rate_limited: Object.fromEntries(this.#api.rateLimited),
+      held_back: Object.fromEntries(this.#api.heldBack),
+      native_streaming: this.#streaming.native,
+    };
   }
 
   openReply(message: InboundMessage): ReplySink {
-    return createSlackReply({ client: this.#web, identity: this.#requireIdentity(), logger: this.#logger, streaming: this.#streaming }, message);
+    return createSlackReply({ api: this.#api, identity: this.#keeper.identity(), logger: this.#logger, streaming: this.#streaming, contested: (m) => this.#contested(m) }, message);
   }
 
   async loadEarlierTurns(message: InboundMessage): Promise<ConversationTurn[]> {
-    const source = { client: this.#web, identity: this.#requireIdentity(), names: this.#names, tokenBudget: this.options.contextTokenBudget };
+    const source = { api: this.#api, identity: this.#keeper.identity(), names: this.#names, tokenBudget: this.options.contextTokenBudget };
     return loadSlackTurns(source, slackReplyTarget(message));
   }
 
@@ -153,37 +172,24 @@ export class SlackPlatform implements ChatPlatform {
     return { text: slackTextToPlain(message.text, (id) => this.#names.cached(id)), attachments, notices };
   }
 
-  async #openSocket(identity: SlackIdentity): Promise<void> {
-    const socket = new SlackSocket({
-      botToken: this.options.config.botToken,
-      appToken: this.options.config.appToken,
-      apiUrl: this.options.config.apiUrl,
-      clientPingTimeoutMs: this.options.config.clientPingTimeoutMs,
-      identity,
-      logger: toSlackLogger(this.#logger),
-      register: (app) => this.#register(app),
-      onState: (state, reason) => this.connection.transition(state, reason),
-      onAlive: (kind) => (kind === 'event' ? this.#watchdog.event() : this.#watchdog.alive()),
-    });
-    this.#socket = socket;
-    try {
-      await socket.start();
-    } catch (error) {
-      const code = slackErrorCode(error);
-      const hint = isSlackAuthError(code)
-        ? 'Slack rejected SLACK_APP_TOKEN at apps.connections.open: use an App-Level Token (xapp-) with connections:write and turn on Socket Mode for the app'
-        : 'Slack Socket Mode could not start';
-      this.#logger.error(`${hint}; Slack stays off until the bot restarts`, { error });
-      this.connection.transition('failed', code ?? 'socket mode start failed', error);
-    }
+  /**
+   * Whether another session of the bot may be answering this message too, so the answer must be
+   * claimed first: a late answer, a redelivery, this session handing over or stopping, or a socket
+   * lost soon enough after the message that its ack may not have arrived. Everything else needs no
+   * call: each event reaches one connection, and a catch-up elsewhere leaves young messages alone
+   * (CATCHUP_SETTLE_SECONDS) until the session that got them has posted.
+   */
+  #contested(message: InboundMessage): boolean {
+    if (message.late === true || !this.#intake || this.#redelivered.has(message.messageId)) return true;
+    const lostAt = this.#keeper.lastLostAt;
+    const receivedAt = this.#receivedAt.get(message.messageId);
+    return lostAt !== undefined && receivedAt !== undefined && lostAt >= receivedAt && lostAt - receivedAt <= ackWindowMs;
   }
 
   /** The old socket may be half-open for its 30 s close handshake; a new one connects beside it. */
   async #restartSocket(): Promise<void> {
-    this.#socket?.retire();
     this.#catchUpReason = 'watchdog restart';
-    this.connection.transition('connecting', 'watchdog restart');
-    if (this.#identity !== undefined) await this.#openSocket(this.#identity);
+    await this.#keeper.connect('watchdog restart');
   }
 
   #onStateChange(state: string): void {
@@ -196,36 +202,29 @@ export class SlackPlatform implements ChatPlatform {
     if (this.#owner && reason !== undefined) void this.#catchUp.run(reason);
   }
 
-  /** The :eyes: reaction is the claim: a second session of the bot gets already_reacted and leaves the message. */
-  async #claim(message: InboundMessage): Promise<boolean> {
-    try {
-      return await claimWithEyes(this.#web, slackReplyTarget(message));
-    } catch (error) {
-      this.#logger.warn('catch-up claim failed', { error });
-      return false;
-    }
-  }
-
   #register(app: App): void {
-    const onEvent = ({ event }: { event: unknown }) => {
-      this.#handle(event as SlackMessageEvent);
+    const onEvent = ({ event, context }: { event: unknown; context: { retryNum?: number } }) => {
+      this.#handle(event as SlackMessageEvent, context.retryNum ?? 0);
       return Promise.resolve();
     };
     app.event('app_mention', onEvent);
     app.event('message', onEvent);
-    registerSlackCommands(app, { bridge: this.options.bridge, web: this.#web, threadChannel: this, describeStatus: this.options.describeStatus, logger: this.#logger });
+    registerSlackCommands(app, { bridge: this.options.bridge, api: this.#api, threadChannel: this, describeStatus: this.options.describeStatus, logger: this.#logger });
     app.error((error) => {
       this.#logger.warn('bolt listener error', { error });
       return Promise.resolve();
     });
   }
 
-  #handle(event: SlackMessageEvent): void {
-    const routing = routeSlackEvent(event, this.#requireIdentity(), this.#allowlist());
+  #handle(event: SlackMessageEvent, retryNum: number): void {
+    const routing = routeSlackEvent(event, this.#keeper.identity(), this.#allowlist());
     if (!routing.answer) {
       this.#logger.debug('slack event ignored', { reason: routing.reason, type: event.type });
       return;
     }
+    const { messageId } = routing.message;
+    if (this.#receivedAt.get(messageId) === undefined) this.#receivedAt.set(messageId, Date.now());
+    if (retryNum > 0) this.#redelivered.remember(messageId);
     this.options.bridge.submit(routing.message, this);
   }
 
@@ -240,29 +239,9 @@ export class SlackPlatform implements ChatPlatform {
     });
   }
 
-  async #authenticate(): Promise<SlackIdentity | undefined> {
-    try {
-      const auth = await this.#web.auth.test();
-      if (auth.user_id === undefined || auth.team_id === undefined) throw new Error('auth.test returned no user_id or team_id');
-      this.#logger.info('slack authenticated', { botUserId: auth.user_id, team: auth.team_id });
-      return { botUserId: auth.user_id, botId: auth.bot_id, teamId: auth.team_id };
-    } catch (error) {
-      const code = slackErrorCode(error);
-      const hint = isSlackAuthError(code)
-        ? `Slack rejected SLACK_BOT_TOKEN (${code}): use the Bot User OAuth Token (xoxb-) from OAuth & Permissions, reinstalling the app if it was revoked`
-        : 'Slack auth.test failed';
-      this.#logger.error(`${hint}; Slack stays off until the bot restarts`, { error });
-      this.connection.transition('failed', code ?? 'auth.test failed', error);
-      return undefined;
-    }
-  }
-
   #allowlist() {
     return { channels: this.options.config.allowedChannels, users: this.options.config.allowedUsers };
   }
-
-  #requireIdentity(): SlackIdentity {
-    if (this.#identity === undefined) throw new Error('Slack is not authenticated yet');
-    return this.#identity;
-  }
 }
+
+export type { SlackIdentity };

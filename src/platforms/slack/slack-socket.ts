@@ -17,6 +17,8 @@ export interface SlackSocketOptions {
   readonly onState: (state: PlatformState, reason: string) => void;
   /** A sign of life: an envelope or a server ping. */
   readonly onAlive: (kind: 'event' | 'ping') => void;
+  /** The socket went away without being asked to (a drop, a ping timeout, Slack's disconnect frame). */
+  readonly onLost: () => void;
 }
 
 /**
@@ -46,8 +48,13 @@ export class SlackSocket {
       appToken: options.appToken,
       logger: options.logger,
       clientPingTimeout: options.clientPingTimeoutMs,
+      // @slack/socket-mode reconnects by calling start() again, and when apps.connections.open
+      // answers a 5xx that start() rejects unobserved and the client stays down for good
+      // (SocketModeClient.delayReconnectAttempt: `cb.apply(this).then(res)`). The platform
+      // reconnects instead, with capped backoff; a failed open comes back to it quickly.
+      autoReconnectEnabled: false,
       // The receiver builds its own WebClient (for apps.connections.open) from installerOptions.
-      installerOptions: { clientOptions: { slackApiUrl: options.apiUrl } },
+      installerOptions: { clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 1, minTimeout: 300, maxTimeout: 1000 } } },
     });
     for (const signal of socketModeSignals) {
       this.#receiver.client.on(signal, () => {
@@ -55,6 +62,9 @@ export class SlackSocket {
         if (this.#current && next !== null) options.onState(next, `socket mode ${signal}`);
       });
     }
+    this.#receiver.client.on('disconnected', () => {
+      if (this.#current && !this.#stopping) options.onLost();
+    });
     this.#receiver.client.on('slack_event', () => {
       if (this.#current) options.onAlive('event');
     });

@@ -10,8 +10,35 @@ export interface ChatDeps {
   changed: () => void;
   /** A stream with no append for this long answers message_not_in_streaming_state, as Slack's do. */
   streamIdleMs: number;
-  /** Last activity per open stream (`channel:ts`); clearing an entry expires that stream. */
-  streams: Map<string, number>;
+  /** A stream this long after chat.startStream is finalized by Slack, however busy it is. */
+  streamLifetimeMs: number;
+  /** Open streams (`channel:ts`) with their start and last activity; clearing an entry expires that stream. */
+  streams: Map<string, StreamClock>;
+  /** assistant.threads.setStatus per thread (`channel:thread_ts`): the text and when it was set. */
+  statuses: Map<string, { status: string; at: number }>;
+}
+
+/** Slack removes a thread's status two minutes after it was set if no message was sent. */
+export const statusLifetimeMs = 2 * 60_000;
+
+export interface StreamClock {
+  readonly startedAt: number;
+  lastAt: number;
+}
+
+/** Slack takes metadata as a JSON object or a JSON string of one; anything else is ignored here. */
+function metadataOf(args: Args): { metadata?: Record<string, unknown> } {
+  const raw = typeof args.metadata === 'string' ? safeParse(args.metadata) : args.metadata;
+  if (typeof raw !== 'object' || raw === null || typeof (raw as { event_type?: unknown }).event_type !== 'string') return {};
+  return { metadata: raw as Record<string, unknown> };
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 const fail = (error: string): MethodBody => ({ ok: false, error });
@@ -35,6 +62,18 @@ function chunkText(args: Args): string {
     .map((chunk) => chunk.text as string)
     .join('');
   return (str(args, 'markdown_text') ?? '') + fromChunks;
+}
+
+/** Marks streams Slack would have finalized by now (lifetime or idle gap) as expired. */
+export function expireDueStreams(store: SlackStore, streams: Map<string, StreamClock>, limits: { idleMs: number; lifetimeMs: number }): void {
+  const now = Date.now();
+  for (const [key, clock] of streams) {
+    if (now - clock.lastAt <= limits.idleMs && now - clock.startedAt <= limits.lifetimeMs) continue;
+    const [channel = '', ts = ''] = key.split(':');
+    const message = store.find(channel, ts);
+    if (message?.streaming_state === 'in_progress') message.streaming_state = 'expired';
+    streams.delete(key);
+  }
 }
 
 export function chatMethods(deps: ChatDeps): Array<[string, MethodSpec]> {
@@ -63,9 +102,12 @@ export function chatMethods(deps: ChatDeps): Array<[string, MethodSpec]> {
       text: text ?? '',
       ...(blocks === undefined ? {} : { blocks }),
       ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
+      ...metadataOf(args),
     });
     // Our choice, stricter than Slack: a reply to a missing parent is a bot bug worth surfacing.
     if (stored === undefined) return fail('thread_not_found');
+    // The app's message clears its "is thinking…" status in that thread.
+    if (stored.thread_ts !== undefined) deps.statuses.delete(`${channel.id}:${stored.thread_ts}`);
     changed();
     return { ok: true, channel: channel.id, ts: stored.ts, message: publicCopy(stored) };
   };
@@ -88,6 +130,11 @@ export function chatMethods(deps: ChatDeps): Array<[string, MethodSpec]> {
     if (text === undefined && blocks === undefined) return fail('no_text');
     message.text = text ?? '';
     if (blocks !== undefined) message.blocks = blocks;
+    const { metadata } = metadataOf(args);
+    if (metadata !== undefined) message.metadata = metadata;
+    // chat.update is the one way to finalize a stream Slack expired: the message stops looking broken.
+    if (message.streaming_state !== undefined) message.streaming_state = 'completed';
+    streamActivity.delete(`${channel}:${message.ts}`);
     message.edited = { user: ids.botUserId, ts: store.nextTs() };
     changed();
     return { ok: true, channel, ts: message.ts, text: message.text, message: publicCopy(message) };
@@ -115,7 +162,9 @@ export function chatMethods(deps: ChatDeps): Array<[string, MethodSpec]> {
       ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
     });
     if (stored === undefined) return fail('thread_not_found');
-    streamActivity.set(`${channel.id}:${stored.ts}`, Date.now());
+    if (stored.thread_ts !== undefined) deps.statuses.delete(`${channel.id}:${stored.thread_ts}`);
+    const now = Date.now();
+    streamActivity.set(`${channel.id}:${stored.ts}`, { startedAt: now, lastAt: now });
     changed();
     return { ok: true, channel: channel.id, ts: stored.ts };
   };
@@ -124,12 +173,15 @@ export function chatMethods(deps: ChatDeps): Array<[string, MethodSpec]> {
     const found = ownMessage(args, 'cant_update_message');
     if ('ok' in found) return found;
     const key = `${found.channel}:${found.message.ts}`;
-    const last = streamActivity.get(key) ?? 0;
-    if (found.message.streaming_state !== 'in_progress' || Date.now() - last > deps.streamIdleMs) {
-      found.message.streaming_state = 'completed';
+    const clock = streamActivity.get(key);
+    const now = Date.now();
+    if (found.message.streaming_state !== 'in_progress' || clock === undefined || now - clock.lastAt > deps.streamIdleMs || now - clock.startedAt > deps.streamLifetimeMs) {
+      // Slack keeps what the stream got; the message shows as a broken stream until chat.update rewrites it.
+      if (found.message.streaming_state === 'in_progress') found.message.streaming_state = 'expired';
+      streamActivity.delete(key);
       return fail('message_not_in_streaming_state');
     }
-    streamActivity.set(key, Date.now());
+    clock.lastAt = now;
     return found;
   };
 
@@ -147,6 +199,8 @@ export function chatMethods(deps: ChatDeps): Array<[string, MethodSpec]> {
     const { message } = found;
     message.text += chunkText(args);
     if (Array.isArray(args.blocks)) message.blocks = args.blocks as unknown[];
+    const { metadata } = metadataOf(args);
+    if (metadata !== undefined) message.metadata = metadata;
     message.streaming_state = 'completed';
     streamActivity.delete(`${found.channel}:${message.ts}`);
     changed();
@@ -179,8 +233,15 @@ export function chatMethods(deps: ChatDeps): Array<[string, MethodSpec]> {
   };
 
   const setStatus = (args: Args): MethodBody => {
-    if (store.channel(str(args, 'channel_id') ?? '') === undefined) return fail('channel_not_found');
-    if (str(args, 'thread_ts') === undefined) return fail('invalid_arguments');
+    const channel = str(args, 'channel_id') ?? '';
+    if (store.channel(channel) === undefined) return fail('channel_not_found');
+    const threadTs = str(args, 'thread_ts');
+    if (threadTs === undefined) return fail('invalid_arguments');
+    if (typeof args.status !== 'string') return fail('invalid_arguments');
+    const key = `${channel}:${threadTs}`;
+    if (args.status === '') deps.statuses.delete(key);
+    else deps.statuses.set(key, { status: args.status, at: Date.now() });
+    changed();
     return { ok: true };
   };
 

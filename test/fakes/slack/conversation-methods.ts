@@ -44,9 +44,14 @@ export function page(messages: StoredMessage[], args: Args, rules: PageRules): M
   const limit = requested > 0 ? Math.min(requested, 1000) : rules.defaultLimit;
   const slice = ordered.slice(start, start + limit);
   const next = ordered[start + limit];
+  const withMetadata = bool(args, 'include_all_metadata');
   return {
     ok: true,
-    messages: slice.map(publicCopy),
+    messages: slice.map((m) => {
+      const copy = publicCopy(m);
+      if (!withMetadata) delete copy.metadata;
+      return copy;
+    }),
     has_more: next !== undefined,
     response_metadata: { next_cursor: next === undefined ? '' : encodeCursor(next.ts) },
   };

@@ -1,10 +1,12 @@
 // The fake's public face: one object a test drives and asserts on. Wire work lives in the modules.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chatMethods } from './chat-methods.js';
+import { chatMethods, expireDueStreams, statusLifetimeMs, type StreamClock } from './chat-methods.js';
 import { conversationMethods } from './conversation-methods.js';
 import { eventCallback, eventsApiEnvelope, mentions, messageEvent, richTextBlocks, slackId, slashCommandEnvelope } from './events.js';
 import type { SlashCommand } from './events.js';
 import { FileHost, type FileSpec, type SlackFile } from './file-host.js';
+import { Outage, type OutageOptions } from './outage.js';
+import { RateLimiter, type RateLimitSettings } from './rate-limits.js';
 import { SocketModeServer } from './socket-mode.js';
 import { SlackStore } from './store.js';
 import type { AckRecord, ApiCall, ChannelType, ConnectionInfo, Delivery, DisconnectReason, Envelope } from './types.js';
@@ -22,6 +24,8 @@ export interface FakeSlackSettings {
   ackTimeoutMs: number;
   ackRetryMs: number;
   streamIdleMs: number;
+  streamLifetimeMs: number;
+  rateLimits: RateLimitSettings;
   waitTimeoutMs: number;
   observer?: SlackObserver;
 }
@@ -35,6 +39,8 @@ export interface UserMessage {
   files?: unknown[];
   botId?: string;
   subtype?: string;
+  /** Deliver the event to this connection id instead of round-robin. */
+  connection?: number;
 }
 
 export interface PostedUserMessage {
@@ -51,6 +57,11 @@ export interface SendEventOptions {
   retryReason?: string;
   /** Deliver to this connection id instead of round-robin. */
   connection?: number;
+}
+
+/** A bot message a user sees as complete: not a stream under way, not a stream Slack expired and nobody rewrote. */
+export function isFinished(message: StoredMessage): boolean {
+  return message.streaming_state === undefined || message.streaming_state === 'completed';
 }
 
 /** Attached so a delivery nobody awaits never becomes an unhandled rejection. */
@@ -72,7 +83,10 @@ export class FakeSlack {
   readonly #baseUrl: string;
   readonly #events = new Map<string, { payload: Record<string, unknown>; attempts: number }>();
   readonly #closeServer: () => Promise<void>;
-  readonly #streams = new Map<string, number>();
+  readonly #streams = new Map<string, StreamClock>();
+  readonly #statuses = new Map<string, { status: string; at: number }>();
+  readonly #limiter: RateLimiter;
+  readonly #outage = new Outage();
 
   constructor(baseUrl: string, settings: FakeSlackSettings, closeServer: () => Promise<void>) {
     this.#settings = settings;
@@ -92,12 +106,16 @@ export class FakeSlack {
     });
     this.socket.listenOn(baseUrl.replace(/^http/, 'ws'));
     const changed = (): void => this.waiters.notify();
+    this.#limiter = new RateLimiter(settings.rateLimits);
     const methods = new Map<string, MethodSpec>([
-      ...chatMethods({ store: this.store, changed, streamIdleMs: settings.streamIdleMs, streams: this.#streams }),
+      ...chatMethods({ store: this.store, changed, streamIdleMs: settings.streamIdleMs, streamLifetimeMs: settings.streamLifetimeMs, streams: this.#streams, statuses: this.#statuses }),
       ...conversationMethods(this.store),
       ['apps.connections.open', { token: 'app', handle: () => ({ ok: true, url: this.socket.issueUrl() }) }],
     ]);
-    this.web = new WebApi({ tokens: this.tokens, grantedScopes: settings.grantedScopes, methods, waiters: this.waiters, ...(settings.observer === undefined ? {} : { observer: settings.observer }) });
+    this.web = new WebApi({
+      tokens: this.tokens, grantedScopes: settings.grantedScopes, methods, waiters: this.waiters, limiter: this.#limiter, outage: this.#outage,
+      ...(settings.observer === undefined ? {} : { observer: settings.observer }),
+    });
   }
 
   // --- Web API -------------------------------------------------------------------------------
@@ -122,6 +140,26 @@ export class FakeSlack {
 
   failNext(method: string, error: string, options: FailOptions = {}): void {
     this.web.failNext(method, error, options);
+  }
+
+  /** Every Web API call answers a 5xx (and Socket Mode upgrades are refused) for `ms`, as in a Slack incident. */
+  outage(ms: number, options: OutageOptions = {}): void {
+    this.#outage.start(ms, options);
+    this.socket.refuseWhile(() => this.#outage.active);
+  }
+
+  endOutage(): void {
+    this.#outage.end();
+  }
+
+  /** Calls refused with 429 so far, by method. */
+  get rateLimited(): ReadonlyMap<string, number> {
+    return this.#limiter.rejected;
+  }
+
+  /** Changes the rate limits (and forgets the calls counted so far). `{ windowMs: 0 }` turns them off. */
+  setRateLimits(settings: RateLimitSettings): void {
+    this.#limiter.configure(settings);
   }
 
   revokeTokens(error = 'invalid_auth'): void {
@@ -149,6 +187,7 @@ export class FakeSlack {
 
   /** A channel's messages oldest first; with threadTs, that thread (parent first). Copies. */
   messages(channel: string, threadTs?: string): StoredMessage[] {
+    this.#expireDueStreams();
     const list = threadTs === undefined ? this.store.history(channel) : this.store.thread(channel, threadTs);
     return structuredClone(list ?? []);
   }
@@ -158,17 +197,32 @@ export class FakeSlack {
     return this.messages(channel, threadTs).filter((m) => m.ts !== threadTs && m.bot_id === this.ids.botId);
   }
 
+  /**
+   * The bot's finished messages in a thread, parent excluded: posted ones, and streams that were
+   * stopped (or rewritten after Slack expired them). A stream still under way or left broken is not one.
+   */
+  finishedReplies(channel: string, threadTs: string): StoredMessage[] {
+    return this.botReplies(channel, threadTs).filter(isFinished);
+  }
+
   waitForMessage(
     predicate: (message: StoredMessage, channel: string) => boolean,
     timeoutMs = this.#settings.waitTimeoutMs,
   ): Promise<{ channel: string; message: StoredMessage }> {
     const probe = (): { channel: string; message: StoredMessage } | undefined => {
+      this.#expireDueStreams();
       for (const entry of this.store.all()) {
         if (predicate(entry.message, entry.channel)) return structuredClone(entry);
       }
       return undefined;
     };
     return this.waiters.wait(probe, timeoutMs, 'a matching message in the store');
+  }
+
+  /** The thread's assistant status ("is thinking…") as a user sees it now, or undefined. */
+  threadStatus(channel: string, threadTs: string): string | undefined {
+    const entry = this.#statuses.get(`${channel}:${threadTs}`);
+    return entry === undefined || Date.now() - entry.at > statusLifetimeMs ? undefined : entry.status;
   }
 
   /** Every open chat stream now answers message_not_in_streaming_state, as after Slack's idle expiry. */
@@ -258,7 +312,7 @@ export class FakeSlack {
       const acked = observed(Promise.reject(new Error('fake Slack: no event is sent for this message')));
       return { ts: stored.ts, eventId: null, envelopeId: null, acked };
     }
-    const delivery = this.sendEvent(messageEvent(kind, channel, stored));
+    const delivery = this.sendEvent(messageEvent(kind, channel, stored), input.connection === undefined ? {} : { connection: input.connection });
     return { ts: stored.ts, ...delivery };
   }
 
@@ -268,6 +322,11 @@ export class FakeSlack {
     const responseUrl = `${this.#baseUrl}/commands/${this.ids.teamId}/${Date.now()}/${randomBytes(12).toString('hex')}`;
     const envelope = slashCommandEnvelope(this.ids, { ...command, userName: user.name, channelName: channel.name }, responseUrl);
     return this.#deliver(envelope, null);
+  }
+
+  /** The next ack is lost with the socket it came on; Slack redelivers that envelope elsewhere. */
+  loseNextAck(): void {
+    this.socket.loseNextAck();
   }
 
   dropConnections(): void {
@@ -306,6 +365,10 @@ export class FakeSlack {
     this.waiters.close();
     await this.socket.close();
     await this.#closeServer();
+  }
+
+  #expireDueStreams(): void {
+    expireDueStreams(this.store, this.#streams, { idleMs: this.#settings.streamIdleMs, lifetimeMs: this.#settings.streamLifetimeMs });
   }
 
   #deliver(envelope: Envelope, eventId: string | null, connection?: number): Delivery {

@@ -3,11 +3,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeSlack } from './fake-slack.js';
 import { APP_TOKEN_SCOPES, manifestBotScopes } from './scopes.js';
+import type { RateLimitSettings } from './rate-limits.js';
 import type { SlackObserver } from './types.js';
 
-export { FakeSlack } from './fake-slack.js';
+export { FakeSlack, isFinished } from './fake-slack.js';
 export { manifestBotScopes } from './scopes.js';
 export type { FileDownload, FileSpec, SlackFile } from './file-host.js';
+export type { OutageOptions } from './outage.js';
+export { slackTierLimits, type RateLimitSettings } from './rate-limits.js';
 export type { PostedUserMessage, SendEventOptions, UserMessage } from './fake-slack.js';
 export type {
   AckRecord,
@@ -44,6 +47,13 @@ export interface FakeSlackOptions {
   ackTimeoutMs?: number;
   /** How long an idle chat stream stays appendable. */
   streamIdleMs?: number;
+  /** How long after chat.startStream Slack finalizes a stream whatever happens (about 5 minutes, per reports). */
+  streamLifetimeMs?: number;
+  /**
+   * Slack's per-method, per-workspace rate limits (tiers; chat.postMessage per channel). On by default
+   * with Slack's one-minute window; a shorter `windowMs` runs the same limits faster; 0 turns them off.
+   */
+  rateLimits?: RateLimitSettings;
   /** Default timeout of the waitFor* helpers. */
   waitTimeoutMs?: number;
   /** High-resolution taps (the benchmark's); nothing changes without them. */
@@ -72,6 +82,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
     ackRetryMs: options.ackRetryMs ?? 3000,
     streamIdleMs: options.streamIdleMs ?? 5 * 60_000,
+    streamLifetimeMs: options.streamLifetimeMs ?? 5 * 60_000,
+    rateLimits: options.rateLimits ?? { windowMs: 60_000 },
     waitTimeoutMs: options.waitTimeoutMs ?? 5_000,
     ...(options.observer === undefined ? {} : { observer: options.observer }),
   }, async () => {

@@ -44,10 +44,12 @@ export class SocketModeServer {
   #roundRobin = 0;
   #opened = 0;
   #refusing = false;
+  #refusingWhile: () => boolean = () => false;
   #pinging = true;
   #pongs = 0;
   #stopped = false;
   #queueWhileDisconnected = true;
+  #loseNextAck = false;
 
   constructor(options: SocketModeOptions) {
     this.#options = options;
@@ -87,10 +89,15 @@ export class SocketModeServer {
     this.#refusing = on;
   }
 
+  /** Refuses upgrades (503) while `during()` holds, e.g. for an outage's length. */
+  refuseWhile(during: () => boolean): void {
+    this.#refusingWhile = during;
+  }
+
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://fake');
     const ticket = url.searchParams.get('ticket') ?? '';
-    if (this.#refusing) return reject(socket, '503 Service Unavailable');
+    if (this.#refusing || this.#refusingWhile()) return reject(socket, '503 Service Unavailable');
     if (url.pathname.replace(/\/$/, '') !== '/link' || !this.#tickets.delete(ticket)) {
       return reject(socket, '401 Unauthorized');
     }
@@ -142,6 +149,15 @@ export class SocketModeServer {
       connection.closeTimer = setTimeout(() => connection.ws.close(1001, reason), closeAfterMs);
     }
     this.#options.waiters.notify();
+  }
+
+  /**
+   * The next ack to arrive is lost with its connection: the socket is cut as the ack comes in, so
+   * Slack never records it and redelivers the envelope (retry_attempt + 1) to another live socket,
+   * as when a connection dies between an app's ack and Slack's edge.
+   */
+  loseNextAck(): void {
+    this.#loseNextAck = true;
   }
 
   /** Stops (or restarts) server pings on every socket while pongs keep flowing: tests serverPingTimeout. */
@@ -243,6 +259,12 @@ export class SocketModeServer {
     if (typeof frame !== 'object' || frame === null) return;
     const { envelope_id: envelopeId, payload } = frame as { envelope_id?: unknown; payload?: unknown };
     if (typeof envelopeId !== 'string') return;
+    if (this.#loseNextAck) {
+      this.#loseNextAck = false;
+      connection.ws.terminate();
+      this.#forget(connection);
+      return;
+    }
     const sent = this.#sentAt.get(envelopeId);
     const at = Date.now();
     this.acks.push({ envelopeId, payload, latencyMs: sent === undefined ? null : at - sent.at, connectionId: connection.id, at });

@@ -46,8 +46,14 @@ export interface StoredMessage {
   files?: unknown[];
   reactions?: Reaction[];
   edited?: { user: string; ts: string };
-  /** Set on chat.startStream messages; the values are our reading of the stop response type. */
-  streaming_state?: 'in_progress' | 'completed';
+  /**
+   * Set on chat.startStream messages; the values are our reading of the stop response type.
+   * `expired`: Slack finalized the stream itself (lifetime or idle gap) and the message shows as a
+   * broken stream until chat.update rewrites it (then `completed`).
+   */
+  streaming_state?: 'in_progress' | 'completed' | 'expired';
+  /** Message metadata (`event_type`, `event_payload`); history and replies list it only with include_all_metadata. */
+  metadata?: Record<string, unknown>;
   bot_profile?: Record<string, unknown>;
 }
 
@@ -56,6 +62,8 @@ export interface ApiCall {
   args: Record<string, unknown>;
   token: string | undefined;
   at: number;
+  /** Set when the fake refused the call at the HTTP level (429 over a rate limit, 5xx in an outage). */
+  status?: number;
 }
 
 export interface AckRecord {

@@ -1,5 +1,7 @@
 // The Web API's HTTP edge: parse a call as Slack does, record it, apply faults and token rules, dispatch.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Outage } from './outage.js';
+import { retryAfterSeconds, type RateLimiter } from './rate-limits.js';
 import type { ApiCall, FailOptions, ResponseUrlPost, SlackObserver } from './types.js';
 import type { Waiters } from './wait.js';
 
@@ -24,6 +26,8 @@ export interface WebApiDeps {
   grantedScopes?: Record<TokenKind, readonly string[]>;
   methods: ReadonlyMap<string, MethodSpec>;
   waiters: Waiters;
+  limiter: RateLimiter;
+  outage: Outage;
   observer?: SlackObserver;
 }
 
@@ -126,7 +130,20 @@ export class WebApi {
     this.calls.push(call);
     this.#deps.observer?.apiCall?.(call, arrivedAt);
     this.#deps.waiters.notify();
+    const outage = this.#deps.outage.statusFor(method);
+    if (outage !== undefined) {
+      call.status = outage;
+      send(res, outage, { ok: false, error: 'service_unavailable' });
+      return;
+    }
+    // A fault a test staged comes first; then Slack's window, which it checks before the token.
     if (this.#sendFault(method, res)) return;
+    const waitMs = this.#deps.methods.has(method) ? this.#deps.limiter.admit(method, rest) : 0;
+    if (waitMs > 0) {
+      call.status = 429;
+      send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfterSeconds(waitMs)) });
+      return;
+    }
     send(res, 200, this.#answer(method, token, rest), this.#scopeHeader(token));
   }
 
