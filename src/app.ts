@@ -57,7 +57,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     maxQueuedPerConversation: config.limits.maxQueuedPerConversation,
     rateLimitPerUserPerMinute: config.limits.rateLimitPerUserPerMinute,
   });
-  const platforms = createPlatforms(config, bridge, logger, { describeStatus: () => report.summary() });
+  const platforms = await createPlatforms(config, bridge, logger, { describeStatus: () => report.summary() });
   const connections = {
     slack: platforms.find((p) => p.name === 'slack')?.connection ?? new PlatformConnection('slack', 'disabled'),
     discord: platforms.find((p) => p.name === 'discord')?.connection ?? new PlatformConnection('discord', 'disabled'),
@@ -68,7 +68,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
   const roles = new SessionRoles({ platforms, bridge, logger: logger.child({ component: 'session' }) });
   const tasks = new TaskRegistry();
-  const health = new HealthMonitor({ connections: Object.values(connections), busyWork: () => bridge.inFlight, unhealthyAfterMs: config.selfHealing.unhealthyAfterMs });
+  const health = new HealthMonitor({
+    connections: Object.values(connections),
+    busyWork: () => bridge.inFlight,
+    unhealthyAfterMs: config.selfHealing.unhealthyAfterMs,
+    owning: () => roles.role === 'active' && bridge.accepting,
+  });
   bridge.on('activity', () => health.noteActivity());
   const report: StatusReport = new StatusReport({
     imageVersion: config.imageVersion,
@@ -80,6 +85,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     health,
     sessionId: () => sessionId,
     role: () => roles.role,
+    roleSince: () => roles.since,
     platformDetails: Object.fromEntries(platforms.flatMap((p) => (p.statusDetails === undefined ? [] : [[p.name, () => p.statusDetails?.() ?? {}]]))),
   });
   const server: RuntimeServer = await startRuntimeServer({

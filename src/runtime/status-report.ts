@@ -12,6 +12,7 @@ export interface AgentStatsView {
   readonly fallbackModelId?: string | null;
   readonly guardrailInterventions?: number;
   readonly fallbackAnswers?: number;
+  readonly timeouts?: number;
   readonly usage: {
     readonly inputTokens: number;
     readonly outputTokens: number;
@@ -33,8 +34,10 @@ export interface StatusSources {
   readonly tasks: TaskRegistry;
   readonly health: HealthMonitor;
   readonly sessionId: () => string | null;
-  /** The session's part in a rotation (idle, standby, active, draining, drained). */
+  /** The session's part in a rotation (idle, standby, taking_over, active, draining, drained). */
   readonly role: () => string;
+  /** Epoch ms that role began. */
+  readonly roleSince?: () => number;
 }
 
 /** Builds the wire shapes of the keepalive and status actions (snake_case lives here only). */
@@ -54,6 +57,7 @@ export class StatusReport {
     const tasks = this.sources.tasks.counts();
     return {
       ...this.#header(),
+      ...(this.sources.roleSince === undefined ? {} : { role_since: new Date(this.sources.roleSince()).toISOString() }),
       platforms: { slack: this.#platform('slack'), discord: this.#platform('discord') },
       agent: {
         model_id: agent.modelId,
@@ -63,6 +67,7 @@ export class StatusReport {
         fallback_model_id: agent.fallbackModelId ?? null,
         fallback_answers: agent.fallbackAnswers ?? 0,
         guardrail_interventions: agent.guardrailInterventions ?? 0,
+        timeouts: agent.timeouts ?? 0,
         usage: {
           input_tokens: agent.usage.inputTokens,
           output_tokens: agent.usage.outputTokens,
