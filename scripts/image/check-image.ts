@@ -68,7 +68,6 @@ async function startContainer(image: string, fakes: Fakes): Promise<void> {
     // The tests' 600 ms is for native speed; under emulation pongs come later.
     SLACK_CLIENT_PING_TIMEOUT_MS: '5000',
   };
-  await docker(['rm', '-f', CONTAINER]);
   const envArgs = Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
   await dockerOk(['run', '-d', '--name', CONTAINER, '--platform', 'linux/arm64', '--network', 'host', ...envArgs, image]);
 }
@@ -90,6 +89,9 @@ async function checkPidOne(): Promise<void> {
   if (uids === undefined || uids.some((uid) => uid !== '1000')) throw new Error(`PID 1 uids (real, effective, saved, fs) ${JSON.stringify(uids)}, want all 1000`);
   const execUid = (await dockerOk(['exec', CONTAINER, 'id', '-u'])).trim();
   if (execUid !== '1000') throw new Error(`docker exec id -u prints ${execUid}, want 1000`);
+  // The ARM64 build really runs, under qemu on an x86 host: not a native image by mistake.
+  const machine = (await dockerOk(['exec', CONTAINER, 'uname', '-m'])).trim();
+  if (machine !== 'aarch64') throw new Error(`uname -m in the container prints ${machine}, want aarch64`);
 }
 
 async function checkStatus(): Promise<void> {
@@ -147,7 +149,7 @@ async function runContainerChecks(image: string): Promise<void> {
     await startContainer(image, fakes);
     const steps: [string, () => Promise<void>][] = [
       [`/ping answers on ${PORT}`, async () => checkPingBody(await eventually(() => getJson(`${BASE_URL}/ping`).catch(() => undefined), START_TIMEOUT_MS, `/ping on ${PORT}`, 500), ['Healthy', 'HealthyBusy', 'Unhealthy'])],
-      ['node is PID 1 and runs as uid 1000', checkPidOne],
+      ['node is PID 1, runs as uid 1000, on aarch64', checkPidOne],
       ['status through /invocations: Slack and Discord connected, /ping healthy', checkStatus],
       ['a Slack mention is answered (fake Slack + fake Bedrock)', () => checkSlackAnswer(fakes)],
       ['a Discord mention is answered (fake Discord + fake Bedrock)', () => checkDiscordAnswer(fakes)],
@@ -183,6 +185,8 @@ async function main(): Promise<void> {
   await check('/app holds package files, dist/ and node_modules only: no src, tests or .env', () => checkAppTree(facts));
   await check('node_modules: production dependencies only (no typescript, tsx, eslint, aws-cdk, esbuild)', () => checkNodeModules(facts, process.cwd()));
   await check('no compilers, make or python; /bin/sh, node and npm present', () => checkSystemTools(facts));
+  // An interrupted earlier run may have left its container holding the port.
+  await docker(['rm', '-f', CONTAINER]);
   if (await check(`port ${PORT} is free for the container`, () => portIsFree(PORT))) await runContainerChecks(image);
   const failed = results.filter((r) => !r.ok).length;
   console.log(`image: ${results.length - failed} passed, ${failed} failed`);

@@ -19,10 +19,10 @@ stop_pidfile() {
 
 stop_pidfile "$IMAGE_STATE_DIR/dockerd.pid" "the engine"
 stop_pidfile "$IMAGE_STATE_DIR/registry.pid" "the registry"
-rm -rf "$IMAGE_STATE_DIR" "$IMAGE_CACHE_DIR" "$(dirname "$IMAGE_DOCKER_ROOT")"
-log "removed $IMAGE_STATE_DIR, $IMAGE_CACHE_DIR and $(dirname "$IMAGE_DOCKER_ROOT")"
+rm -rf "$IMAGE_STATE_DIR" "$IMAGE_CACHE_DIR" "$IMAGE_DOCKER_ROOT"
+log "removed $IMAGE_STATE_DIR, $IMAGE_CACHE_DIR and $IMAGE_DOCKER_ROOT"
 if [ "${1:-}" = --packages ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq docker.io containerd runc qemu-user-static binfmt-support mmdebstrap docker-registry pigz >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get autoremove -y -qq >/dev/null
+  # Named, not autoremove: that would also take whatever else the machine has left unneeded.
+  DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "${PACKAGES[@]}" containerd runc tini >/dev/null
   log "purged the packages engine.sh installs"
 fi

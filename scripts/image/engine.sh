@@ -4,8 +4,7 @@
 # rootfs) and Debian's docker-registry (serves the base image under the name the Dockerfile uses).
 # Safe to rerun: a running engine or registry of ours is reused.
 source "$(dirname "$0")/lib.sh"
-
-PACKAGES=(docker.io qemu-user-static binfmt-support mmdebstrap docker-registry pigz)
+[ "$(id -u)" -eq 0 ] || fail "the image test needs root: it installs packages, mounts binfmt_misc and runs its own dockerd (CI runs .ci/run as root)"
 
 install_packages() {
   local missing=()
@@ -14,7 +13,6 @@ install_packages() {
   done
   if [ ${#missing[@]} -eq 0 ]; then log "packages already installed"; return; fi
   log "installing ${missing[*]}"
-  [ "$(id -u)" -eq 0 ] || fail "installing ${missing[*]} needs root"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
@@ -32,13 +30,20 @@ enable_arm64_emulation() {
 }
 
 wait_for() {
-  local what=$1 seconds=$2
-  shift 2
+  local what=$1 seconds=$2 log_file=$3
+  shift 3
   for _ in $(seq "$((seconds * 4))"); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.25
   done
-  fail "$what did not come up within ${seconds} s"
+  tail -20 "$log_file" >&2 || true
+  fail "$what did not come up within ${seconds} s (log: $log_file)"
+}
+
+# overlay2 cannot sit on an overlay filesystem (a CI runner that is itself a container): vfs there.
+storage_driver() {
+  if [ -n "${IMAGE_STORAGE_DRIVER:-}" ]; then echo "$IMAGE_STORAGE_DRIVER"; return; fi
+  case "$(stat -f -c %T "$IMAGE_DOCKER_ROOT")" in overlayfs) echo vfs ;; *) echo overlay2 ;; esac
 }
 
 registry_answers() {
@@ -64,7 +69,7 @@ http:
 YAML
   setsid nohup docker-registry serve "$IMAGE_STATE_DIR/registry.yml" >"$IMAGE_STATE_DIR/registry.log" 2>&1 </dev/null &
   echo $! >"$IMAGE_STATE_DIR/registry.pid"
-  wait_for "the registry on $REGISTRY_ADDRESS:80 (log: $IMAGE_STATE_DIR/registry.log)" 20 registry_answers
+  wait_for "the registry on $REGISTRY_ADDRESS:80" 20 "$IMAGE_STATE_DIR/registry.log" registry_answers
   log "registry started (pid $(cat "$IMAGE_STATE_DIR/registry.pid"))"
 }
 
@@ -80,13 +85,14 @@ start_engine() {
   "data-root": "$IMAGE_DOCKER_ROOT",
   "exec-root": "$IMAGE_STATE_DIR/exec",
   "pidfile": "$IMAGE_STATE_DIR/dockerd.pid",
-  "storage-driver": "${IMAGE_STORAGE_DRIVER:-overlay2}",
+  "storage-driver": "$(storage_driver)",
   "iptables": false,
   "ip-forward": false,
   "ip-masq": false,
   "bridge": "none",
   "insecure-registries": ["http://$BASE_REGISTRY_HOST"],
-  "features": { "buildkit": true }
+  "features": { "buildkit": true },
+  "builder": { "gc": { "enabled": true, "defaultKeepStorage": "4GB" } }
 }
 JSON
   # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
@@ -94,7 +100,7 @@ JSON
     sh -c 'mount --bind "$1" /etc/hosts && exec dockerd --config-file "$2"' sh \
     "$IMAGE_STATE_DIR/hosts" "$IMAGE_STATE_DIR/daemon.json" \
     >"$IMAGE_STATE_DIR/dockerd.log" 2>&1 </dev/null &
-  wait_for "the Docker engine (log: $IMAGE_STATE_DIR/dockerd.log)" 60 engine_running
+  wait_for "the Docker engine" 60 "$IMAGE_STATE_DIR/dockerd.log" engine_running
   log "engine started: $($DOCKER version --format 'server {{.Server.Version}}'), storage $($DOCKER info --format '{{.Driver}}')"
 }
 

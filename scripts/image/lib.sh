@@ -18,12 +18,16 @@ export DOCKER_BUILDKIT=1
 BASE_REGISTRY_HOST=public.ecr.aws
 BASE_REPOSITORY=docker/library/node
 BASE_TAG=22-slim
-REGISTRY_ADDRESS=127.77.0.1
+# Another loopback address gives a second, independent set (with its own IMAGE_STATE_DIR).
+REGISTRY_ADDRESS=${IMAGE_REGISTRY_ADDRESS:-127.77.0.1}
 # Pinned so the base image (and its cache key) only changes on purpose.
 NODE_VERSION=${NODE_VERSION:-22.23.5}
 NPM_VERSION=${NPM_VERSION:-10.9.9}
 DEBIAN_SUITE=bookworm
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+# What engine.sh installs when missing (clean.sh --packages purges them and their engine parts).
+PACKAGES=(docker.io qemu-user-static binfmt-support mmdebstrap docker-registry)
 
 IMAGE_TAG=${IMAGE_TAG:-agentcore-chat-bridge:image-test}
 

@@ -11,8 +11,22 @@ cd "$REPO_ROOT"
 
 PHASE_TIMES_FILE=$(mktemp)
 export PHASE_TIMES_FILE
-trap 'rm -f "$PHASE_TIMES_FILE"' EXIT
 started=$(date +%s.%N)
+
+# The phase times, on success and on failure alike (a failed run says how far it got).
+summary() {
+  local code=$? size
+  if [ "$code" -eq 0 ]; then
+    size=$($DOCKER image inspect --format '{{.Size}}' "$IMAGE_TAG")
+    log "summary: image $IMAGE_TAG, $(awk -v s="$size" 'BEGIN { printf "%.1f MB", s / 1e6 }') ($size bytes)"
+  else
+    log "summary: FAILED (exit $code) after these phases:"
+  fi
+  while IFS=$'\t' read -r name took; do log "  $name: $took s"; done <"$PHASE_TIMES_FILE"
+  log "  total: $(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+  rm -f "$PHASE_TIMES_FILE"
+}
+trap summary EXIT
 
 build_image() {
   local build_log="$IMAGE_STATE_DIR/build.log"
@@ -25,6 +39,8 @@ build_image() {
     fail "docker build (full log: $build_log)"
   fi
   grep -E '^#[0-9]+ \[(build|run) |^#[0-9]+ (DONE|CACHED)' "$build_log" | paste -d ' ' - - | sed 's/^/[image]   /' >&2 || true
+  # The previous build's image loses the tag: drop it so reruns do not pile up images.
+  $DOCKER image prune --force >/dev/null
 }
 
 run_checks() {
@@ -36,8 +52,3 @@ bash "$SCRIPT_DIR/base-image.sh"
 phase build build_image
 phase run-checks run_checks
 
-total=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-size=$($DOCKER image inspect --format '{{.Size}}' "$IMAGE_TAG")
-log "summary: image $IMAGE_TAG, $(awk -v s="$size" 'BEGIN { printf "%.1f MB", s / 1e6 }') ($size bytes)"
-while IFS=$'\t' read -r name took; do log "  $name: $took s"; done <"$PHASE_TIMES_FILE"
-log "  total: $total s"
