@@ -47,6 +47,8 @@ export class BridgeStack extends Stack {
       secret,
       modelId: config.modelId,
       modelRegions: config.modelRegions,
+      fallbackModelId: config.fallbackModelId,
+      guardrailId: config.guardrail?.id ?? null,
     });
     const runtime = new agentcore.Runtime(this, 'Runtime', {
       runtimeName: config.runtimeName,
@@ -64,6 +66,8 @@ export class BridgeStack extends Stack {
         IMAGE_VERSION: config.imageVersion,
         BRIDGE_SECRET_ID: secret.secretArn,
         BEDROCK_MODEL_ID: config.modelId,
+        ...(config.fallbackModelId === '' ? {} : { BEDROCK_FALLBACK_MODEL_ID: config.fallbackModelId }),
+        ...(config.guardrail === null ? {} : { BEDROCK_GUARDRAIL_ID: config.guardrail.id, BEDROCK_GUARDRAIL_VERSION: config.guardrail.version }),
         LOG_LEVEL: config.logLevel,
         // A fresh session connects nothing until an invocation gives it its role (active, or
         // standby during a rotation): a session started by a stray call never doubles a listener.

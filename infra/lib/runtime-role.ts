@@ -20,6 +20,9 @@ export interface RuntimeRoleProps {
   readonly modelId: string;
   /** Overrides the inference profile's routing regions (see model-arns.ts). */
   readonly modelRegions: readonly string[];
+  /** Granted like the model when set. */
+  readonly fallbackModelId: string;
+  readonly guardrailId: string | null;
 }
 
 const ACCOUNT_ARN = 'arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>';
@@ -45,8 +48,16 @@ export function runtimeExecutionRole(scope: Construct, props: RuntimeRoleProps):
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'InvokeChosenModel',
     actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-    resources: modelArns(role, props.modelId, props.modelRegions),
+    resources: [props.modelId, ...(props.fallbackModelId === '' ? [] : [props.fallbackModelId])].flatMap((id) => modelArns(role, id, props.modelRegions)),
   }));
+  // Converse with guardrailConfig is authorised as bedrock:ApplyGuardrail on the guardrail itself.
+  if (props.guardrailId !== null) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ApplyChosenGuardrail',
+      actions: ['bedrock:ApplyGuardrail'],
+      resources: [props.guardrailId.startsWith('arn:') ? props.guardrailId : stack.formatArn({ service: 'bedrock', resource: 'guardrail', resourceName: props.guardrailId })],
+    }));
+  }
   return role;
 }
 

@@ -27,6 +27,7 @@ const VARIANTS: Record<string, Record<string, string>> = {
   'plain foundation model': { modelId: 'anthropic.claude-3-haiku-20240307-v1:0' },
   'EU profile with chosen regions': { modelId: 'eu.anthropic.claude-sonnet-4-6', modelRegions: 'eu-west-1,eu-central-1' },
   'global inference profile': { modelId: 'global.anthropic.claude-sonnet-4-6' },
+  'fallback model and guardrail': { fallbackModelId: 'us.anthropic.claude-haiku-4-5', guardrailId: 'gr1a2b3c4d5e', guardrailVersion: '3' },
   'custom lifecycle and schedule': { idleTimeoutSeconds: '900', maxLifetimeSeconds: '3600', keepaliveMinutes: '10' },
 };
 

@@ -143,4 +143,23 @@ describe('choices through context', () => {
       'arn:{AWS::Partition}:bedrock:eu-central-1::foundation-model/anthropic.claude-sonnet-4-6',
     ]);
   });
+
+  it('a fallback model is granted like the model, a guardrail is applied by its own ARN, and both reach the bot', () => {
+    const { template } = synth({ fallbackModelId: 'anthropic.claude-3-haiku-20240307-v1:0', guardrailId: 'gr1a2b3c4d5e', guardrailVersion: 'draft' });
+    const statements = roleStatements(template, 'RuntimeExecutionRole');
+    assert.ok(rendered(statementsFor(statements, 'bedrock:InvokeModel')).includes('arn:{AWS::Partition}:bedrock:{AWS::Region}::foundation-model/anthropic.claude-3-haiku-20240307-v1:0'));
+    assert.deepEqual(rendered(statementsFor(statements, 'bedrock:ApplyGuardrail')), ['arn:{AWS::Partition}:bedrock:{AWS::Region}:{AWS::AccountId}:guardrail/gr1a2b3c4d5e']);
+    const env = Object.values(template.findResources('AWS::BedrockAgentCore::Runtime'))[0]!.Properties.EnvironmentVariables as Record<string, unknown>;
+    assert.equal(env.BEDROCK_FALLBACK_MODEL_ID, 'anthropic.claude-3-haiku-20240307-v1:0');
+    assert.equal(env.BEDROCK_GUARDRAIL_ID, 'gr1a2b3c4d5e');
+    assert.equal(env.BEDROCK_GUARDRAIL_VERSION, 'DRAFT');
+  });
+
+  it('without them, neither is granted nor set', () => {
+    const { template } = synth({});
+    assert.deepEqual(statementsFor(roleStatements(template, 'RuntimeExecutionRole'), 'bedrock:ApplyGuardrail'), []);
+    const env = Object.values(template.findResources('AWS::BedrockAgentCore::Runtime'))[0]!.Properties.EnvironmentVariables as Record<string, unknown>;
+    assert.equal(env.BEDROCK_FALLBACK_MODEL_ID, undefined);
+    assert.equal(env.BEDROCK_GUARDRAIL_ID, undefined);
+  });
 });
