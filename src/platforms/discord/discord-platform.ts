@@ -19,6 +19,7 @@ import { LivenessWatchdog } from '../shared/liveness-watchdog.js';
 import { safeDownload } from '../shared/safe-download.js';
 import { scanDiscordForUnanswered } from './discord-catch-up.js';
 import { handleCommand, registerCommandsIfChanged } from './discord-commands.js';
+import { DiscordClock, observeRestClock } from './discord-clock.js';
 import { fatalCloseReason, loginFailureReason } from './discord-connection.js';
 import { botReplyTargetOf, discordChannelOf, routeDiscordMessage, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
 import { loadDiscordTurns, replyChainContext } from './discord-history.js';
@@ -60,6 +61,8 @@ export class DiscordPlatform implements ChatPlatform {
   readonly #watchdog: LivenessWatchdog;
   readonly #catchUp: CatchUp;
   readonly #interactions = new RecentIds(15 * 60_000, 10_000);
+  /** Discord's time as Discord's own timestamps tell it: decides whether a reply we posted is ours. */
+  readonly #clock = new DiscordClock();
   #intake = true;
   #handedOver = false;
   /** Only the session that owns the platform catches up (not a rotation's standby or a drain). */
@@ -82,6 +85,7 @@ export class DiscordPlatform implements ChatPlatform {
       ws: { buildStrategy: this.#gateway.buildStrategy },
     });
     this.#client.rest.setToken(options.config.botToken);
+    observeRestClock(this.#client.rest, this.#clock);
     this.#watchdog = new LivenessWatchdog({ connection: this.connection, silenceMs: options.selfHealing.watchdogSilenceMs, restart: () => this.#gateway.reconnect(), logger: this.#logger });
     this.#catchUp = new CatchUp({
       windowMs: options.selfHealing.catchUpWindowMs,
@@ -189,7 +193,7 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   openReply(message: InboundMessage): ReplySink {
-    return createDiscordReply(this.#client.rest, discordChannelOf(message), message.messageId, this.#logger);
+    return createDiscordReply(this.#client.rest, { channelId: discordChannelOf(message), replyToMessageId: message.messageId }, this.#clock, this.#logger);
   }
 
   async loadEarlierTurns(message: InboundMessage): Promise<ConversationTurn[]> {
@@ -257,6 +261,7 @@ export class DiscordPlatform implements ChatPlatform {
       handleCommand(interaction, commands).catch((error: unknown) => this.#logger.warn('slash command failed', { command: interaction.commandName, error }));
     });
     client.on(Events.MessageCreate, (message) => {
+      this.#clock.observe(message.createdTimestamp);
       this.#botUserId ??= client.user?.id;
       this.#route((botUserId) => toView(message, botUserId));
     });
