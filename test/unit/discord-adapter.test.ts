@@ -1,10 +1,37 @@
-// Proves the Discord adapter's pure decisions: whether a returned reply is ours (judged on Discord's
-// clock) and the reply nonces.
+// Proves the Discord adapter's pure decisions: which failures are final, whether a returned reply is
+// ours (judged on Discord's clock) and the reply nonces.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SnowflakeUtil } from 'discord.js';
+import { DiscordAPIError, HTTPError, SnowflakeUtil } from 'discord.js';
 import { DiscordClock } from '../../src/platforms/discord/discord-clock.js';
+import { closeVerdict, FinalCloseError, finalFailureReason, isFinalDiscordFailure } from '../../src/platforms/discord/discord-connection.js';
 import { isOwnPost, replyNonce } from '../../src/platforms/discord/discord-reply.js';
+
+test('close codes: 4004 and 4010-4014 are final with the fix; every other code is the library\'s to recover', () => {
+  for (const code of [4004, 4010, 4011, 4012, 4013, 4014]) assert.equal(closeVerdict(code).final, true, String(code));
+  for (const code of [1000, 1001, 1006, 4000, 4001, 4002, 4003, 4005, 4007, 4008, 4009, 4200]) assert.equal(closeVerdict(code).final, false, String(code));
+  const token = closeVerdict(4004);
+  assert.ok(token.final && /DISCORD_BOT_TOKEN/.test(token.reason) && /reset the token/.test(token.reason));
+  const intents = closeVerdict(4014);
+  assert.ok(intents.final && /MESSAGE CONTENT INTENT/.test(intents.reason));
+});
+
+test('only a rejected credential or a final close is a final failure; 5xx, timeouts, resets and DNS errors are passing', () => {
+  const request = { body: undefined, files: undefined };
+  const unauthorized = new DiscordAPIError({ message: '401: Unauthorized', code: 0 }, 0, 401, 'GET', '/users/@me', request);
+  assert.equal(isFinalDiscordFailure(unauthorized), true);
+  assert.equal(isFinalDiscordFailure(Object.assign(new Error('An invalid token was provided.'), { code: 'TokenInvalid' })), true);
+  assert.equal(isFinalDiscordFailure(new FinalCloseError(4014, 'x')), true);
+  assert.match(finalFailureReason(unauthorized), /4004/);
+  assert.match(finalFailureReason(Object.assign(new Error('An invalid token was provided.'), { code: 'TokenInvalid' })), /4004/);
+  const disallowed = closeVerdict(4014);
+  assert.match(finalFailureReason(new FinalCloseError(4014, disallowed.final ? disallowed.reason : '')), /MESSAGE CONTENT INTENT/);
+  for (const status of [500, 502, 503, 504]) assert.equal(isFinalDiscordFailure(new HTTPError(status, 'Bad Gateway', 'GET', '/gateway/bot', request)), false, String(status));
+  const forbidden = new DiscordAPIError({ message: 'Missing Access', code: 50001 }, 50001, 403, 'GET', '/gateway/bot', request);
+  assert.equal(isFinalDiscordFailure(forbidden), false);
+  for (const code of ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']) assert.equal(isFinalDiscordFailure(Object.assign(new Error(code), { code })), false, code);
+  assert.equal(isFinalDiscordFailure(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })), false);
+});
 
 test('DiscordClock: the bound is the best Discord time seen, carried on by the monotonic clock, never ahead', () => {
   let now = 1000;

@@ -1,4 +1,4 @@
-import { ChannelType, Client, Events, GatewayIntentBits, IntentsBitField, Options, Partials, Routes, type APIMessage, type APIUser } from 'discord.js';
+import { ChannelType, Events, IntentsBitField, Routes, type APIMessage, type Client } from 'discord.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DiscordConfig, SelfHealingConfig } from '../../config/index.js';
 import {
@@ -20,9 +20,10 @@ import { safeDownload } from '../shared/safe-download.js';
 import { scanDiscordForUnanswered } from './discord-catch-up.js';
 import { handleCommand, registerCommandsIfChanged } from './discord-commands.js';
 import { DiscordClock, observeRestClock } from './discord-clock.js';
-import { fatalCloseReason, loginFailureReason } from './discord-connection.js';
+import { closeVerdict, finalFailureReason } from './discord-connection.js';
 import { botReplyTargetOf, discordChannelOf, routeDiscordMessage, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
 import { loadDiscordTurns, replyChainContext } from './discord-history.js';
+import { checkTokenPatiently, createDiscordClient, intents, reportPassingFailure } from './discord-login.js';
 import { toView } from './discord-message-view.js';
 import { createDiscordReply } from './discord-reply.js';
 import { parseHandoverState, toHandoverState } from './gateway-handover.js';
@@ -43,7 +44,6 @@ export interface DiscordPlatformOptions {
 /** Discord's attachment hosts; the configured API host is allowed too, so a compatible server can serve files. */
 const attachmentHosts = ['cdn.discordapp.com', 'media.discordapp.net'];
 const fileDownloadTimeoutMs = 20_000;
-const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent];
 
 /**
  * Discord over the gateway with discord.js, which owns heartbeats, RESUME and
@@ -63,6 +63,9 @@ export class DiscordPlatform implements ChatPlatform {
   readonly #interactions = new RecentIds(15 * 60_000, 10_000);
   /** Discord's time as Discord's own timestamps tell it: decides whether a reply we posted is ours. */
   readonly #clock = new DiscordClock();
+  /** Aborted by stop(): ends every wait for Discord to come back. */
+  readonly #stopping = new AbortController();
+  readonly #reportRetry: ReturnType<typeof reportPassingFailure>;
   #intake = true;
   #handedOver = false;
   /** Only the session that owns the platform catches up (not a rotation's standby or a drain). */
@@ -72,19 +75,13 @@ export class DiscordPlatform implements ChatPlatform {
 
   constructor(private readonly options: DiscordPlatformOptions) {
     this.#logger = options.logger.child({ platform: 'discord' });
-    this.#gateway = new GatewaySession((kind) => (kind === 'event' ? this.#watchdog.event() : this.#watchdog.alive()));
-    this.#client = new Client({
-      intents,
-      // Without the Channel partial, DMs in channels the client has not cached are dropped silently.
-      partials: [Partials.Channel],
-      rest: { api: options.config.apiUrl },
-      // Weeks of uptime: keep caches small; we never need old messages from memory.
-      makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 20, PresenceManager: 0, ReactionManager: 0, GuildMemberManager: 200 }),
-      sweepers: { ...Options.DefaultSweeperSettings, messages: { interval: 600, lifetime: 1800 } },
-      allowedMentions: { parse: [], repliedUser: false },
-      ws: { buildStrategy: this.#gateway.buildStrategy },
+    this.#reportRetry = reportPassingFailure(this.connection, this.#logger);
+    this.#gateway = new GatewaySession({
+      onSignal: (kind) => (kind === 'event' ? this.#watchdog.event() : this.#watchdog.alive()),
+      onRetry: this.#reportRetry,
+      signal: this.#stopping.signal,
     });
-    this.#client.rest.setToken(options.config.botToken);
+    this.#client = createDiscordClient(options.config, this.#gateway);
     observeRestClock(this.#client.rest, this.#clock);
     this.#watchdog = new LivenessWatchdog({ connection: this.connection, silenceMs: options.selfHealing.watchdogSilenceMs, restart: () => this.#gateway.reconnect(), logger: this.#logger });
     this.#catchUp = new CatchUp({
@@ -103,10 +100,11 @@ export class DiscordPlatform implements ChatPlatform {
     if (options.catchUp === true) this.#owner = true;
     this.connection.transition('connecting', 'login');
     try {
+      // Passing failures are retried inside (GatewaySession): this rejects for a rejected credential, or when stopped.
       await this.#client.login(this.options.config.botToken);
       this.#botUserId = this.#client.user?.id ?? this.#botUserId;
     } catch (error) {
-      this.#fail(loginFailureReason(error), error);
+      if (!this.#stopping.signal.aborted) this.#fail(finalFailureReason(error), error);
       return;
     }
     this.#watchdog.start();
@@ -120,11 +118,13 @@ export class DiscordPlatform implements ChatPlatform {
 
   async standby(): Promise<void> {
     try {
-      const me = (await this.#client.rest.get(Routes.user('@me'))) as APIUser;
+      const me = await checkTokenPatiently(this.#client.rest, this.#stopping.signal, this.#reportRetry);
       this.#botUserId = me.id;
+      // `connecting` (while Discord was unreachable) cannot go straight to standby.
+      if (this.connection.state === 'connecting') this.connection.transition('disconnected', 'Discord reachable again');
       this.connection.transition('standby', 'token checked; waiting for the gateway session to be handed over');
     } catch (error) {
-      this.#fail(loginFailureReason(error), error);
+      if (!this.#stopping.signal.aborted) this.#fail(finalFailureReason(error), error);
     }
   }
 
@@ -181,6 +181,7 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   async stop(): Promise<void> {
+    this.#stopping.abort();
     this.#intake = false;
     this.#watchdog.stop();
     await this.#client.destroy();
@@ -248,8 +249,8 @@ export class DiscordPlatform implements ChatPlatform {
     client.on(Events.ShardResume, (_id, replayed) => transition('connected', `resumed, ${replayed} events replayed`));
     client.on(Events.ShardReconnecting, () => transition('connecting', 'gateway reconnecting'));
     client.on(Events.ShardDisconnect, (event) => {
-      const reason = fatalCloseReason(event.code);
-      if (reason !== null) this.#fail(reason, new Error(reason));
+      const verdict = closeVerdict(event.code);
+      if (verdict.final) this.#fail(verdict.reason, new Error(verdict.reason));
       else if (!this.#handedOver) this.connection.transition('disconnected', `gateway closed ${event.code}`);
     });
     client.on(Events.ShardError, (error) => this.#logger.warn('gateway error', { error }));
