@@ -1,11 +1,12 @@
 // Proves the Discord adapter's pure decisions: which failures are final, whether a returned reply is
-// ours (judged on Discord's clock) and the reply nonces.
+// ours (judged on Discord's clock), the reply nonces, and the conversation key's encoding.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DiscordAPIError, HTTPError, SnowflakeUtil } from 'discord.js';
 import { DiscordClock } from '../../src/platforms/discord/discord-clock.js';
 import { closeVerdict, FinalCloseError, finalFailureReason, isFinalDiscordFailure } from '../../src/platforms/discord/discord-connection.js';
 import { isOwnPost, replyNonce } from '../../src/platforms/discord/discord-reply.js';
+import { decodeDiscordConversation, encodeDiscordConversation } from '../../src/platforms/discord/discord-target.js';
 
 test('close codes: 4004 and 4010-4014 are final with the fix; every other code is the library\'s to recover', () => {
   for (const code of [4004, 4010, 4011, 4012, 4013, 4014]) assert.equal(closeVerdict(code).final, true, String(code));
@@ -63,4 +64,12 @@ test('reply nonces: the message id for the first part, id:part after, never over
   assert.equal(replyNonce('1300000000000000001', 12), '1300000000000000001:12');
   assert.equal(replyNonce('13000000000000000001', 12345), undefined);
   for (let part = 0; part < 100; part += 1) assert.ok((replyNonce('18446744073709551615', part) ?? '').length <= 25);
+});
+
+test('conversation keys: encoded and decoded by one module, private /ask answers apart', () => {
+  assert.equal(encodeDiscordConversation({ channelId: '300' }), 'discord:300');
+  assert.equal(encodeDiscordConversation({ channelId: '300', privateTo: '400' }), 'discord:300:private:400');
+  assert.deepEqual(decodeDiscordConversation('discord:300'), { channelId: '300' });
+  assert.deepEqual(decodeDiscordConversation('discord:300:private:400'), { channelId: '300', privateTo: '400' });
+  for (const key of ['slack:C1:1.2', 'discord:', 'discord:300:other:4']) assert.throws(() => decodeDiscordConversation(key), /not a Discord conversation key/);
 });
