@@ -93,6 +93,32 @@ test('a rotation\'s standby during a REST outage keeps checking the token, conne
   }
 });
 
+test('a watchdog restart (a silent gateway) during an outage waits it out and resumes; what was sent meanwhile is answered', async () => {
+  // Heartbeats far apart: the watchdog, not discord.js's missed-ACK check, notices the silence.
+  const discord = await startFakeDiscord({ heartbeatIntervalMs: 30_000 });
+  const bridge = await startBridge({ ...discordEnv(discord, bedrock), WATCHDOG_SILENCE_SECONDS: '2' });
+  try {
+    const connection = bridge.app.platforms[0]!.connection;
+    await eventually(() => (connection.state === 'connected' ? true : undefined), 15_000, 'connected');
+    const states: PlatformState[] = [];
+    connection.on('change', (change) => states.push(change.to));
+    const resumes = discord.counts.resumes;
+    const outage = discord.startOutage({ gateway: true, forMs: 4000 });
+    discord.setSilent(true);
+    const during = discord.sendUserMessage({ content: `<@${discord.botUser.id}> sent into the silence` });
+    await bridge.logs.waitFor((r) => String(r.message).startsWith('connection looks connected but has been silent'), 10_000);
+    const endedAt = await outage.ended;
+    await discord.waitForResume(resumes + 1, answerWithinMs);
+    await discord.waitForBotMessage((m) => m.message_reference?.message_id === during.id && m.content.includes('sent into the silence'), undefined, answerWithinMs);
+    assert.ok(Date.now() - endedAt < answerWithinMs);
+    assert.equal(states.includes('failed'), false, states.join(' -> '));
+    assert.equal(bridge.logs.records().some((r) => r.message === 'watchdog restart failed'), false);
+  } finally {
+    await bridge.stop();
+    await discord.close();
+  }
+});
+
 describe('an outage while connected', () => {
   let discord: FakeDiscord;
   let bridge: InProcessBridge;
