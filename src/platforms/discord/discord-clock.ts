@@ -26,14 +26,13 @@ export class DiscordClock {
 
 /**
  * Feeds the clock every REST response's Date header (whole seconds, rounded
- * down by HTTP, so a lower bound). @discordjs/rest hands listeners a clone of
- * the response; its body is never read here, so it is cancelled at once.
+ * down by HTTP, so a lower bound). Only headers are read: on Node the listener
+ * gets the very body stream the REST client goes on to parse
+ * (@discordjs/rest makeNetworkRequest spreads the undici response).
  */
 export function observeRestClock(rest: REST, clock: DiscordClock): void {
   rest.on(RESTEvents.Response, (_request, response) => {
     const date = response.headers.get('date');
     if (date !== null) clock.observe(Date.parse(date));
-    const body: unknown = response.body;
-    if (body instanceof ReadableStream) body.cancel().catch(() => undefined);
   });
 }
