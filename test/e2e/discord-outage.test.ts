@@ -24,7 +24,7 @@ async function mentionAnswered(discord: FakeDiscord, text: string, timeoutMs: nu
 }
 
 /** Starts the bridge during an outage, checks what it shows meanwhile, then that it answers once Discord is back. */
-async function throughOutageAtStart(outageOptions: OutageOptions): Promise<{ discord: FakeDiscord; bridge: InProcessBridge; states: PlatformState[] }> {
+async function throughOutageAtStart(outageOptions: OutageOptions): Promise<{ discord: FakeDiscord; bridge: InProcessBridge; states: PlatformState[]; waited: number }> {
   const discord = await startFakeDiscord({ heartbeatIntervalMs: 2000 });
   const outage = discord.startOutage({ forMs: 4000, ...outageOptions });
   const bridge = await startBridge(discordEnv(discord, bedrock));
@@ -42,25 +42,26 @@ async function throughOutageAtStart(outageOptions: OutageOptions): Promise<{ dis
   assert.ok(waited < answerWithinMs, `answered ${waited} ms after the outage ended`);
   assert.equal(states.includes('failed'), false, states.join(' -> '));
   assert.equal(connection.state, 'connected');
-  return { discord, bridge, states };
+  return { discord, bridge, states, waited };
 }
 
 describe('a Discord outage at start', () => {
   test('REST answers 502 (GET /gateway/bot included) for 4 s: connecting meanwhile, answered soon after, no restart', async (t) => {
-    const { discord, bridge } = await throughOutageAtStart({ rest: true });
+    const { discord, bridge, waited } = await throughOutageAtStart({ rest: true });
     try {
       assert.ok(discord.calls.filter((c) => c.path === '/gateway/bot' && c.status === 502).length >= 4, 'the REST client gave up at least once');
       assert.equal(discord.counts.identifies, 1);
-      t.diagnostic(`GET /gateway/bot tries: ${discord.calls.filter((c) => c.path === '/gateway/bot').length}`);
+      t.diagnostic(`answered ${waited} ms after the outage ended; GET /gateway/bot tries: ${discord.calls.filter((c) => c.path === '/gateway/bot').length}`);
     } finally {
       await bridge.stop();
       await discord.close();
     }
   });
 
-  test('gateway upgrades answered 502 for 4 s: the library reconnects, login waits for it, and stop leaves no session open', async () => {
-    const { discord, bridge } = await throughOutageAtStart({ rest: false, gateway: true });
+  test('gateway upgrades answered 502 for 4 s: the library reconnects, login waits for it, and stop leaves no session open', async (t) => {
+    const { discord, bridge, waited } = await throughOutageAtStart({ rest: false, gateway: true });
     try {
+      t.diagnostic(`answered ${waited} ms after the outage ended; upgrades refused: ${discord.upgrades.filter((u) => !u.accepted).length}`);
       assert.ok(discord.upgrades.filter((u) => !u.accepted).length >= 2, 'upgrades were refused');
       assert.equal(discord.sessions.filter((s) => s.connected).length, 1, 'one gateway session');
     } finally {
