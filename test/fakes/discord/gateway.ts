@@ -29,6 +29,8 @@ export interface GatewayConfig {
   disallowedIntents: number;
   sessionTimeoutMs: number;
   url: () => string;
+  /** A 5xx the edge answers upgrades with during an outage. */
+  outageStatus: () => number | undefined;
   changed: () => void;
   observer?: DiscordObserver;
 }
@@ -62,9 +64,14 @@ export class FakeGateway {
     const encoding = url.searchParams.get('encoding') ?? 'json';
     // The fake speaks JSON only; ETF or zstd would be garbage to the client, so refuse the upgrade outright.
     const supported = encoding === 'json' && (compress === null || compress === 'zlib-stream');
-    const accepted = !this.refusing && url.pathname === '/' && supported;
+    const outage = this.config.outageStatus();
+    const accepted = !this.refusing && outage === undefined && url.pathname === '/' && supported;
     this.upgrades.push({ at: Date.now(), query: url.search, accepted });
     this.config.changed();
+    if (outage !== undefined) {
+      socket.end(`HTTP/1.1 ${outage} Bad Gateway\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n`);
+      return;
+    }
     if (!accepted) {
       if (supported) return void socket.destroy();
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
