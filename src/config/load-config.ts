@@ -55,6 +55,10 @@ export interface BridgeLimits {
   readonly rateLimitPerUserPerMinute: number;
   /** File bytes a conversation keeps for later turns. */
   readonly historyMaxFileBytes: number;
+  /** Text and file bytes history holds across all conversations. */
+  readonly historyMaxTotalBytes: number;
+  /** Messages waiting across all conversations before new ones are refused. */
+  readonly maxQueuedTotal: number;
   /** Approximate tokens of earlier thread messages shown on a first mention in a thread. */
   readonly contextTokenBudget: number;
 }
@@ -114,7 +118,12 @@ export async function loadConfig(env: EnvSource, options: LoadConfigOptions = {}
     if ((merged[key] ?? '').trim() === '' && fromSecret[key] !== undefined) merged[key] = fromSecret[key];
   }
   const parsed = environmentSchema.safeParse(merged);
-  const problems = [...(parsed.success ? [] : describeIssues(parsed.error)), ...crossFieldProblems(merged), ...agentCrossFieldProblems(merged)];
+  const problems = [
+    ...(parsed.success ? [] : describeIssues(parsed.error)),
+    ...crossFieldProblems(merged),
+    ...agentCrossFieldProblems(merged),
+    ...(parsed.success ? historyBudgetProblems(parsed.data) : []),
+  ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return freezeDeep(toConfig(parsed.data, env));
 }
@@ -137,6 +146,14 @@ function agentCrossFieldProblems(env: Record<string, string | undefined>): strin
     problems.push('BEDROCK_FALLBACK_MODEL_ID: is the same model as BEDROCK_MODEL_ID; name a different model (or another region\'s inference profile), or unset it');
   }
   return problems;
+}
+
+/** The total budget must hold one conversation's text (2 bytes a character), or the ceiling could not hold. */
+function historyBudgetProblems(e: Environment): string[] {
+  const textBytes = e.HISTORY_MAX_CHARS * 2;
+  if (e.HISTORY_MAX_TOTAL_MB * 1024 * 1024 >= textBytes) return [];
+  const needed = Math.ceil(textBytes / 1024 / 1024);
+  return [`HISTORY_MAX_TOTAL_MB: ${e.HISTORY_MAX_TOTAL_MB} cannot hold one conversation of HISTORY_MAX_CHARS=${e.HISTORY_MAX_CHARS} (2 bytes a character); set it to ${needed} or more, or lower HISTORY_MAX_CHARS`];
 }
 
 function toConfig(e: Environment, rawEnv: EnvSource): Config {
@@ -192,6 +209,8 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
       shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
       rateLimitPerUserPerMinute: e.RATE_LIMIT_PER_USER_PER_MINUTE,
       historyMaxFileBytes: e.HISTORY_MAX_FILE_MB * 1024 * 1024,
+      historyMaxTotalBytes: e.HISTORY_MAX_TOTAL_MB * 1024 * 1024,
+      maxQueuedTotal: e.MAX_QUEUED_TOTAL,
       contextTokenBudget: e.CONTEXT_TOKEN_BUDGET,
     },
     selfHealing: {

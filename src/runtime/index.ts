@@ -3,3 +3,4 @@ export { HealthMonitor, type PingStatus, type HealthSources } from './health.js'
 export { StatusReport, type StatusSources, type AgentStatsView, type ChatPlatformName } from './status-report.js';
 export { TaskRegistry } from './task-registry.js';
 export { SessionRoles, type SessionRole, type HandoverPayload } from './session-roles.js';
+export { ProcessStats, type ProcessSnapshot, type LoopDelay } from './process-stats.js';
