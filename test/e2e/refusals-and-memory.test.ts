@@ -110,6 +110,9 @@ describe('Slack: HISTORY_MAX_TOTAL_MB across many conversations with images', ()
     assert.equal(held.budget_bytes, budget);
     assert.ok(held.files_dropped! >= 3, `${held.files_dropped} files dropped`);
     assert.equal(held.conversations, 8, 'files went, conversations stayed');
+    const proc = status.body.process as { rss_bytes: number; external_bytes: number; event_loop_delay_ms: Record<string, number> };
+    assert.ok(proc.rss_bytes > 0 && proc.external_bytes >= held.file_bytes!, 'file bytes live outside the V8 heap, and status says how much');
+    assert.deepEqual(Object.keys(proc.event_loop_delay_ms).sort(), ['max', 'p50', 'p99', 'window_seconds', 'worst_max', 'worst_p99']);
 
     const newest = await ask(8, 'and mine?');
     const kept = newest.flatMap((m) => m.content).find((b) => b.image !== undefined);
