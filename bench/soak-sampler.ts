@@ -1,6 +1,7 @@
 // What the soak reads from the bot every few seconds: RSS from /proc, heap and event-loop delay
 // and history from the status action (what an operator sees), and now and then heap after a
 // forced full GC through the inspector (the figure that shows a leak, not garbage not yet swept).
+import { loadavg } from 'node:os';
 import type { BotProcess } from './bot-process.js';
 import { round } from './stats.js';
 
@@ -27,6 +28,10 @@ export interface Sample {
   readonly inFlight: number;
   readonly answersPerS: number;
   readonly lost: number;
+  /** The bot's CPU since the previous sample, in % of one core (/proc). */
+  readonly botCpuPct: number;
+  /** The machine's 1-minute load average: a shared machine's other work shows in the loop delay. */
+  readonly load1: number;
 }
 
 const MB = 1024 * 1024;
@@ -41,6 +46,7 @@ export interface SampleInput {
   readonly answersPerS: number;
   readonly lost: number;
   readonly forceGc: boolean;
+  readonly botCpuPct: number;
 }
 
 export async function takeSample(bot: BotProcess, input: SampleInput): Promise<Sample> {
@@ -63,6 +69,8 @@ export async function takeSample(bot: BotProcess, input: SampleInput): Promise<S
     inFlight: bridge?.in_flight ?? 0,
     answersPerS: input.answersPerS,
     lost: input.lost,
+    botCpuPct: input.botCpuPct,
+    load1: loadavg()[0] ?? 0,
   };
 }
 
@@ -81,6 +89,8 @@ const COLUMNS: ReadonlyArray<readonly [string, (s: Sample) => string]> = [
   ['in flight', (s) => String(s.inFlight)],
   ['answers/s', (s) => s.answersPerS.toFixed(1)],
   ['lost', (s) => String(s.lost)],
+  ['bot CPU %', (s) => s.botCpuPct.toFixed(0)],
+  ['load', (s) => s.load1.toFixed(1)],
 ];
 
 export function tableHeader(): string {

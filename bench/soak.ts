@@ -72,13 +72,16 @@ async function closeAll(): Promise<void> {
   builds?.cleanup();
 }
 
-const watchdog = setTimeout(() => {
-  say('deadline passed: killing the bot');
-  if (bot !== undefined) process.kill(bot.pid, 'SIGKILL');
+/** Ends the run at once: the bot is killed and the temporary build removed, whatever was going on. */
+function abort(reason: string): never {
+  say(`${reason}: killing the bot`);
+  if (bot !== undefined && !botExited) process.kill(bot.pid, 'SIGKILL');
   builds?.cleanup();
   process.exit(1);
-}, (minutes * 60 + 300) * 1000);
-watchdog.unref();
+}
+setTimeout(() => abort('deadline passed'), (minutes * 60 + 300) * 1000).unref();
+process.once('SIGINT', () => abort('interrupted'));
+process.once('SIGTERM', () => abort('terminated'));
 
 /** v8.writeHeapSnapshot inside the bot (the inspector's command-line API has `require`). */
 async function heapSnapshot(target: BotProcess, name: string): Promise<void> {
@@ -125,6 +128,7 @@ async function run(traffic: SoakTraffic, target: BotProcess): Promise<Sample[]> 
   let nextGc = 0;
   let lastAnswered = 0;
   let lastAt = elapsedS();
+  let lastCpuMs = await target.cpuMs();
   process.stdout.write(`${tableHeader()}\n`);
   try {
     while (performance.now() < endAt && !botExited) {
@@ -137,9 +141,11 @@ async function run(traffic: SoakTraffic, target: BotProcess): Promise<Sample[]> 
       }
       const forceGc = now >= nextGc;
       if (forceGc) nextGc = now + base.gcEveryS;
+      const cpuMs = await target.cpuMs();
       const answersPerS = (traffic.counts.answered - lastAnswered) / (now - lastAt);
-      [lastAnswered, lastAt] = [traffic.counts.answered, now];
-      const sample = await takeSample(target, { atS: now, answersPerS, lost: traffic.counts.lost, forceGc });
+      const botCpuPct = ((cpuMs - lastCpuMs) / ((now - lastAt) * 1000)) * 100;
+      [lastAnswered, lastAt, lastCpuMs] = [traffic.counts.answered, now, cpuMs];
+      const sample = await takeSample(target, { atS: now, answersPerS, lost: traffic.counts.lost, forceGc, botCpuPct });
       samples.push(sample);
       bedrock.requests.splice(0); // the fake records every body (images in base64): keep the driver small
       if (samples.length % base.printEvery === 0 || forceGc) process.stdout.write(`${tableRow(sample)}\n`);
@@ -150,7 +156,7 @@ async function run(traffic: SoakTraffic, target: BotProcess): Promise<Sample[]> 
   }
   say(`sending stopped; waiting for ${traffic.inFlight} answers`);
   await Promise.all([traffic.drain(), dropping]);
-  samples.push(await takeSample(target, { atS: elapsedS(), answersPerS: 0, lost: traffic.counts.lost, forceGc: true }));
+  samples.push(await takeSample(target, { atS: elapsedS(), answersPerS: 0, lost: traffic.counts.lost, forceGc: true, botCpuPct: 0 }));
   process.stdout.write(`${tableRow(samples.at(-1) as Sample)}\n`);
   return samples;
 }
