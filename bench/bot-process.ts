@@ -1,69 +1,42 @@
-// Builds and runs the processes under test: the real bot (tsc output, `node main.js`) and the
-// baseline (esbuild output of bench/baseline-bot.ts), each with the inspector on 127.0.0.1.
+// Builds and runs the processes under test: the real bot (the bundle `npm start` runs, run as the
+// image runs it, with source maps on) and the baseline (esbuild output of bench/baseline-bot.ts),
+// each with the inspector on 127.0.0.1 unless asked not to.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 import { inheritedEnv, REPO_ROOT, stopChild } from '../test/fakes/agentcore/bot-process.js';
-import { runNode } from '../test/deploy/run-script.js';
+import { builtBridge } from '../test/helpers/built-bridge.js';
 import { Inspector, type HeapReading } from './inspector.js';
 
 export type BotKind = 'bridge' | 'baseline';
 
 export interface Builds {
   readonly entries: Record<BotKind, string>;
-  /** Where the bridge came from: dist/ (fresh) or a temporary tsc build. */
+  /** Where the bridge came from: the shared `npm start` bundle, or the entry given. */
   readonly note: string;
   /** Removes the temporary directory (synchronously, so it also works on the way out). */
   cleanup(): void;
 }
 
 /**
- * The bridge: `bridgeEntry` when given (e.g. a patched build to compare), else dist/main.js when it
- * is newer than every file in src/, else src compiled into a temp dir. The baseline: esbuild output.
+ * The bridge: `bridgeEntry` when given (another build to compare; a .ts entry runs through tsx), else
+ * the bundle `npm start` builds (test/helpers/built-bridge.ts, shared with the tests). The baseline:
+ * esbuild output.
  */
 export async function buildBots(bridgeEntry?: string): Promise<Builds> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-'));
   await writeFile(join(dir, 'package.json'), '{"type":"module"}\n');
   await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  let bridge = join(REPO_ROOT, 'dist', 'main.js');
-  let note = 'dist/ is up to date';
-  if (bridgeEntry !== undefined) {
-    bridge = bridgeEntry;
-    note = `bridge from ${bridgeEntry}`;
-  } else if (!(await distIsFresh())) {
-    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    await compile([tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist'), '--noCheck', '--sourceMap', 'false'], 180_000);
-    bridge = join(dir, 'dist', 'main.js');
-    note = 'dist/ was stale: compiled src/ with tsc into a temp dir';
-  }
+  const bridge = bridgeEntry ?? (await builtBridge());
+  const note = bridgeEntry === undefined ? `bridge: the npm start bundle (${bridge})` : `bridge from ${bridgeEntry}`;
   const baseline = join(dir, 'baseline-bot.js');
   await build({ entryPoints: [join(REPO_ROOT, 'bench', 'baseline-bot.ts')], outfile: baseline, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
   return { entries: { bridge, baseline }, note, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-async function distIsFresh(): Promise<boolean> {
-  const main = await stat(join(REPO_ROOT, 'dist', 'main.js')).catch(() => undefined);
-  if (main === undefined) return false;
-  const src = join(REPO_ROOT, 'src');
-  for (const entry of await readdir(src, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
-    const file = join(entry.parentPath, entry.name);
-    const built = join(REPO_ROOT, 'dist', relative(src, file).replace(/\.ts$/, '.js'));
-    const [source, output] = await Promise.all([stat(file), stat(built).catch(() => undefined)]);
-    if (output === undefined || source.mtimeMs > output.mtimeMs || source.mtimeMs > main.mtimeMs) return false;
-  }
-  return true;
-}
-
-async function compile(args: string[], timeoutMs: number): Promise<void> {
-  const { code, stdout, stderr } = await runNode(args, process.env as Record<string, string>, timeoutMs);
-  // --noCheck emits whatever parses; only a missing entry point is fatal.
-  if (code !== 0 && code !== 2) throw new Error(`${args.join(' ')} exited ${code}:\n${stdout}${stderr}`);
 }
 
 async function freePort(): Promise<number> {
@@ -97,11 +70,16 @@ export interface BotProcess {
 const ALSO_STRIPPED = ['LOG_LEVEL', 'PORT', 'NODE_OPTIONS'];
 const OUTPUT_KEPT = 60;
 
-export async function startBotProcess(kind: BotKind, entry: string, env: Record<string, string>): Promise<BotProcess> {
+/** Node's arguments for an entry: the image's NODE_OPTIONS for the bridge; tsx for a .ts entry. */
+function nodeArgs(kind: BotKind, entry: string, inspect: boolean): string[] {
+  return [...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...(kind === 'bridge' ? ['--enable-source-maps'] : []), ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry];
+}
+
+export async function startBotProcess(kind: BotKind, entry: string, env: Record<string, string>, inspect = true): Promise<BotProcess> {
   const port = await freePort();
   const inherited = inheritedEnv(ALSO_STRIPPED);
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, ['--inspect=127.0.0.1:0', entry], {
+  const child: ChildProcess = spawn(process.execPath, nodeArgs(kind, entry, inspect), {
     cwd: REPO_ROOT,
     env: { ...inherited, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -120,12 +98,14 @@ export async function startBotProcess(kind: BotKind, entry: string, env: Record<
       const match = /Debugger listening on (ws:\/\/\S+)/.exec(line);
       if (match?.[1] !== undefined) resolve(match[1]);
     });
+    if (!inspect) reject(new Error(`${kind} was started without the inspector`));
     void exited.then((code) => reject(new Error(`${kind} exited ${code} during start:\n${output.join('\n')}`)));
   });
   const pid = child.pid;
   let inspector: Promise<Inspector> | undefined;
   const connect = (): Promise<Inspector> => (inspector ??= inspectorUrl.then((url) => Inspector.connect(url)));
-  await inspectorUrl;
+  if (inspect) await inspectorUrl;
+  else inspectorUrl.catch(() => undefined);
   return {
     kind,
     pid,

@@ -1,20 +1,32 @@
 // Start-up and reconnect. Both are read on the fakes' side (the moment the fake sends Slack's
 // `hello` on a new socket, or Discord's READY / RESUMED), the same way for the bridge and the
-// baseline; for the bridge its own view (/ping, keepalive platform states) is read as well.
-import type { Launch, Rig } from './rig.js';
+// baseline; for the bridge its own view (/ping, keepalive platform states) is read as well. Every
+// start-up time runs from just before spawn(), so node's own boot and module loading count.
+import type { Launch, LaunchOptions, Rig } from './rig.js';
 import { sleep } from './stats.js';
 import type { Platform } from './tracker.js';
 
 export interface StartupSample {
   readonly fakeReadyMs: number;
+  /** Bridge only: spawn -> /ping HealthyBusy with both platforms connected. */
   readonly statusReadyMs?: number;
+  /** Bridge only: spawn -> the first /ping answer. */
+  readonly pingReadyMs?: number;
 }
 
 /** Starts the rig's bot, measures, and stops it again unless `keep` (then the bot stays running). */
-export async function startupOnce(rig: Rig, entry: string, keep: boolean): Promise<StartupSample> {
-  const launch: Launch = await rig.launch(entry);
+export async function startupOnce(rig: Rig, entry: string, keep: boolean, options: LaunchOptions = {}): Promise<StartupSample> {
+  const launch: Launch = await rig.launch(entry, options);
   if (!keep) await rig.stopBot();
-  return { fakeReadyMs: launch.fakeReadyMs, ...(launch.statusReadyMs === undefined ? {} : { statusReadyMs: launch.statusReadyMs }) };
+  const { fakeReadyMs, statusReadyMs, pingReadyMs } = launch;
+  return { fakeReadyMs, ...(statusReadyMs === undefined ? {} : { statusReadyMs }), ...(pingReadyMs === undefined ? {} : { pingReadyMs }) };
+}
+
+/** Bridge only: spawn with no chat tokens -> the first /ping answer (ms); the bot is stopped again. */
+export async function startupWithoutTokens(rig: Rig, entry: string, options: LaunchOptions = {}): Promise<number> {
+  const { pingReadyMs } = await rig.launchWithoutTokens(entry, options);
+  await rig.stopBot();
+  return pingReadyMs;
 }
 
 export interface ReconnectSample {

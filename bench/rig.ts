@@ -29,6 +29,13 @@ export interface Launch {
   readonly fakeReadyMs: number;
   /** Bridge only: spawn -> /ping HealthyBusy with both platforms `connected` in the keepalive action. */
   readonly statusReadyMs?: number;
+  /** Bridge only: spawn -> the first /ping answer. */
+  readonly pingReadyMs?: number;
+}
+
+export interface LaunchOptions {
+  /** Attach the inspector (heap readings, profiles); start-up alone does without it. */
+  readonly inspect?: boolean;
 }
 
 export interface KeepaliveAnswer {
@@ -113,25 +120,40 @@ export class Rig {
   }
 
   /** Starts the bot and waits until both platforms are connected (and, for the bridge, /ping agrees). */
-  async launch(entry: string): Promise<Launch> {
+  async launch(entry: string, options: LaunchOptions = {}): Promise<Launch> {
     if (this.bot !== undefined) throw new Error(`${this.name}: a bot is already running`);
     await this.#slack.waiters.wait(() => (this.#slack.connectionCount === 0 ? true : undefined), 10_000, 'no Slack socket left');
     const readies = this.#discord.counts.readies;
-    const bot = await startBotProcess(this.kind, entry, this.env());
+    const bot = await this.#spawn(entry, this.env(), options);
+    const stamp = (promise: Promise<unknown>): Promise<number> => promise.then(() => performance.now() - bot.spawnedAt);
+    const fake = Promise.all([
+      stamp(this.#slack.waitForConnections(1, 20_000)),
+      stamp(this.#discord.waitUntil(() => this.#discord.counts.readies > readies, 'READY', 20_000)),
+    ]);
+    const bridge = this.kind === 'bridge';
+    const ping = bridge ? stamp(firstPing(bot, 20_000)) : Promise.resolve(undefined);
+    const status = bridge ? stamp(this.#waitForStatus((a) => a.ping_status === 'HealthyBusy' && bothConnected(a), 20_000)) : Promise.resolve(undefined);
+    const [[slackMs, discordMs], pingReadyMs, statusReadyMs] = await Promise.race([Promise.all([fake, ping, status]), failedStart(this.name, bot)]);
+    return { bot, fakeReadyMs: Math.max(slackMs, discordMs), ...(statusReadyMs === undefined ? {} : { statusReadyMs }), ...(pingReadyMs === undefined ? {} : { pingReadyMs }) };
+  }
+
+  /** Bridge only: starts it with no chat tokens (only /ping and /invocations) and waits for the first /ping answer. */
+  async launchWithoutTokens(entry: string, options: LaunchOptions = {}): Promise<{ bot: BotProcess; pingReadyMs: number }> {
+    if (this.bot !== undefined) throw new Error(`${this.name}: a bot is already running`);
+    const env = Object.fromEntries(Object.entries(this.env()).filter(([key]) => !/^(SLACK|DISCORD)_/.test(key)));
+    const bot = await this.#spawn(entry, env, options);
+    await Promise.race([firstPing(bot, 20_000), failedStart(this.name, bot)]);
+    return { bot, pingReadyMs: performance.now() - bot.spawnedAt };
+  }
+
+  async #spawn(entry: string, env: Record<string, string>, options: LaunchOptions): Promise<BotProcess> {
+    const bot = await startBotProcess(this.kind, entry, env, options.inspect ?? true);
     this.bot = bot;
     this.#exitCode = undefined;
     void bot.exited.then((code) => {
       if (this.bot === bot) this.#exitCode = code;
     });
-    const stamp = (promise: Promise<unknown>): Promise<number> => promise.then(() => performance.now() - bot.spawnedAt);
-    const failed = bot.exited.then((code) => Promise.reject(new Error(`${this.name} exited ${code}: ${lastError(bot.output)}\n${bot.output.join('\n')}`)));
-    const fake = Promise.all([
-      stamp(this.#slack.waitForConnections(1, 20_000)),
-      stamp(this.#discord.waitUntil(() => this.#discord.counts.readies > readies, 'READY', 20_000)),
-    ]);
-    const status = this.kind === 'bridge' ? stamp(this.#waitForStatus((a) => a.ping_status === 'HealthyBusy' && bothConnected(a), 20_000)) : Promise.resolve(undefined);
-    const [[slackMs, discordMs], statusReadyMs] = await Promise.race([Promise.all([fake, status]), failed]);
-    return { bot, fakeReadyMs: Math.max(slackMs, discordMs), ...(statusReadyMs === undefined ? {} : { statusReadyMs }) };
+    return bot;
   }
 
   /** A bot process is attached and has not exited. */
@@ -243,6 +265,21 @@ function slackAnswered(fake: FakeSlack, place: SlackPlace): boolean {
   return (fake.store.thread(place.channel, place.threadTs) ?? []).some(
     (m) => m.bot_id === fake.ids.botId && m.streaming_state !== 'in_progress' && tsKey(m.ts) > after && m.text.includes(ANSWER),
   );
+}
+
+function failedStart(name: string, bot: BotProcess): Promise<never> {
+  return bot.exited.then((code) => Promise.reject(new Error(`${name} exited ${code}: ${lastError(bot.output)}\n${bot.output.join('\n')}`)));
+}
+
+/** Asks /ping every 5 ms until it answers (refused until the server listens). */
+async function firstPing(bot: BotProcess, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const answered = await fetch(`http://127.0.0.1:${bot.port}/ping`).then((response) => response.ok, () => false);
+    if (answered) return;
+    await sleep(5);
+  }
+  throw new Error(`no /ping answer within ${timeoutMs} ms`);
 }
 
 function lastError(lines: readonly string[]): string {

@@ -1,11 +1,12 @@
 // `npm run bench [-- --quick] [--profile DIR] [--bridge path/to/main.js]`: what the bridge itself
 // costs, next to a baseline. --profile saves CPU profiles of the bridge's saturated runs; --bridge
-// measures another build of it (e.g. a patched copy of dist/) instead of the current src/.
+// measures another build of it (e.g. a patched copy of dist/, or a .ts entry through tsx) instead
+// of the bundle `npm start` builds from the current src/.
 //
 // Method. All on 127.0.0.1. The fakes run in this process, each bot in its own; every stamp is
 // performance.now() here, taken by the fakes' observer taps. Three bots, each on its own fake Slack +
-// Discord + Bedrock started identically (model latency 0, a fixed 3-delta answer): the bridge (tsc
-// output, LOG_LEVEL=warn, MAX_CONCURRENT_TURNS=64), the bridge at LOG_LEVEL=info, and the baseline
+// Discord + Bedrock started identically (model latency 0, a fixed 3-delta answer): the bridge (the
+// npm start bundle with --enable-source-maps as in the image, LOG_LEVEL=warn, MAX_CONCURRENT_TURNS=64), the bridge at LOG_LEVEL=info, and the baseline
 // (bench/baseline-bot.ts: Bolt + discord.js posting the same answer in one call).
 // Exit 1 only when the bench itself failed.
 // - Overhead: event frame leaves the fake (Slack envelope, Discord MESSAGE_CREATE) -> first reply
@@ -21,7 +22,9 @@
 //   messages (the throughput runs, then Slack and Discord together; cut short after 75 s or when
 //   later phases need the time, and growth is per 1,000 of those done) over 200 + 24 conversations.
 //   Their histories (<= 30 turns each) and the dedupe ids (<= 50,000) fill during the run: bounded.
-// - Start-up: spawn -> fakes see both platforms connected; bridge: /ping HealthyBusy + both connected.
+// - Start-up, from just before spawn() of the bundle `npm start` runs: -> fakes see both platforms
+//   connected; bridge: -> first /ping answer, -> /ping HealthyBusy + both connected; and with no chat
+//   tokens -> first /ping answer. `npm run bench:startup` measures start-up alone, repeatedly.
 // - Reconnect: the fake drops the socket (no close frame) -> handshake done on a new socket (fake) /
 //   platform `connected` in the keepalive action (bridge). 20 drops per platform, both bots at once.
 //   The info-level bot's overhead round runs alongside (light load); its throughput runs after.
@@ -31,7 +34,7 @@ import { join } from 'node:path';
 import { buildBots, type Builds } from './bot-process.js';
 import { closedLoops, type LoopOptions } from './measure-latency.js';
 import { readMemory, requireBot, saturate, type LoadGroup } from './measure-load.js';
-import { reconnectRounds, startupOnce } from './measure-lifecycle.js';
+import { reconnectRounds, startupOnce, startupWithoutTokens } from './measure-lifecycle.js';
 import { summarizeProfile } from './profile.js';
 import { figures, jsonLine, platforms, table, type LatencyRecord, type LoadRecord, type Results, type RigName } from './report.js';
 import { Rig } from './rig.js';
@@ -63,6 +66,7 @@ const results: Results = {
   latency: {},
   load: {},
   startup: { bridge: [], baseline: [] },
+  startupWithoutTokens: [],
   reconnect: {},
   errors: [],
 };
@@ -168,6 +172,7 @@ await phase(`start-up x${plan.startups}`, async () => {
       results.startup[name].push(await startupOnce(rig(name), entries[name], i === plan.startups - 1));
     }
   }
+  for (let i = 0; i < plan.startups; i += 1) results.startupWithoutTokens.push(await startupWithoutTokens(rig('bridgeInfo'), entries.bridge));
   await rig('bridgeInfo').launch(entries.bridge);
 });
 if (!['bridge', 'baseline', 'bridgeInfo'].every((name) => rigs[name as RigName]?.running === true)) {

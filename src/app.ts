@@ -59,7 +59,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     maxQueuedTotal: config.limits.maxQueuedTotal,
     rateLimitPerUserPerMinute: config.limits.rateLimitPerUserPerMinute,
   });
-  const platforms = createPlatforms(config, bridge, logger, { describeStatus: () => report.summary() });
+  const platforms = await createPlatforms(config, bridge, logger, { describeStatus: () => report.summary() });
   const connections = {
     slack: platforms.find((p) => p.name === 'slack')?.connection ?? new PlatformConnection('slack', 'disabled'),
     discord: platforms.find((p) => p.name === 'discord')?.connection ?? new PlatformConnection('discord', 'disabled'),
@@ -71,7 +71,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const roles = new SessionRoles({ platforms, bridge, logger: logger.child({ component: 'session' }) });
   const tasks = new TaskRegistry();
   const processStats = new ProcessStats();
-  const health = new HealthMonitor({ connections: Object.values(connections), busyWork: () => bridge.inFlight, unhealthyAfterMs: config.selfHealing.unhealthyAfterMs });
+  const health = new HealthMonitor({
+    connections: Object.values(connections),
+    busyWork: () => bridge.inFlight,
+    unhealthyAfterMs: config.selfHealing.unhealthyAfterMs,
+    owning: () => roles.role === 'active' && bridge.accepting,
+  });
   bridge.on('activity', () => health.noteActivity());
   const report: StatusReport = new StatusReport({
     imageVersion: config.imageVersion,
@@ -85,6 +90,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     role: () => roles.role,
     process: () => processStats.snapshot(),
     history: () => history.stats(),
+    roleSince: () => roles.since,
     platformDetails: Object.fromEntries(platforms.flatMap((p) => (p.statusDetails === undefined ? [] : [[p.name, () => p.statusDetails?.() ?? {}]]))),
   });
   const server: RuntimeServer = await startRuntimeServer({

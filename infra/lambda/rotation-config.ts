@@ -27,6 +27,8 @@ export interface RotationConfig {
   readonly leaseMs: number;
   readonly handoverAttempts: number;
   readonly takeoverAttempts: number;
+  /** After the 1st, 2nd, 3rd (and later) unhealthy rotation that did not help, wait this long before the next. */
+  readonly unhealthyBackoffMs: readonly number[];
 }
 
 export interface RotationDeps {
@@ -78,6 +80,7 @@ export const ROTATION_DEFAULTS = {
   leaseSeconds: 420,
   handoverAttempts: 3,
   takeoverAttempts: 3,
+  unhealthyBackoffSeconds: [300, 900, 3600],
 } as const;
 
 /**
@@ -107,6 +110,15 @@ export function rotationConfigFromEnv(env: Env): RotationConfig {
     if (!Number.isInteger(value) || value < 1) throw new RotationConfigError(`${key} must be a whole number of at least 1, got "${raw}"`);
     return value;
   };
+  const secondsList = (key: string, fallback: readonly number[]): number[] => {
+    const raw = env[key];
+    if (raw === undefined || raw.trim() === '') return fallback.map((value) => value * 1000);
+    const values = raw.split(',').map((part) => Number(part.trim()));
+    if (values.some((value) => !Number.isFinite(value) || value < 0)) {
+      throw new RotationConfigError(`${key} must be comma-separated seconds (e.g. 300,900,3600), got "${raw}"`);
+    }
+    return values.map((value) => Math.round(value * 1000));
+  };
   const config: RotationConfig = {
     runtimeArn,
     qualifier,
@@ -120,6 +132,7 @@ export function rotationConfigFromEnv(env: Env): RotationConfig {
     leaseMs: seconds('LEASE_SECONDS', ROTATION_DEFAULTS.leaseSeconds),
     handoverAttempts: count('HANDOVER_ATTEMPTS', ROTATION_DEFAULTS.handoverAttempts),
     takeoverAttempts: count('TAKEOVER_ATTEMPTS', ROTATION_DEFAULTS.takeoverAttempts),
+    unhealthyBackoffMs: secondsList('UNHEALTHY_BACKOFF_SECONDS', ROTATION_DEFAULTS.unhealthyBackoffSeconds),
   };
   if (config.rotateBeforeMs >= config.maxLifetimeMs) {
     throw new RotationConfigError(`ROTATE_BEFORE_SECONDS (${config.rotateBeforeMs / 1000}) must be less than MAX_LIFETIME_SECONDS (${config.maxLifetimeMs / 1000})`);

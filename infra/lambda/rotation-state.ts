@@ -17,8 +17,12 @@ export interface HandoverPayload {
   readonly [key: string]: unknown;
 }
 
-/** max_lifetime: the session nears AgentCore's limit; deploy: a request asked; recovery: the current session says it is draining. */
-export type RotationReason = 'max_lifetime' | 'deploy' | 'recovery';
+/**
+ * max_lifetime: the session nears AgentCore's limit; deploy: a request asked; recovery: the current
+ * session says it is draining; unhealthy: its /ping says Unhealthy (a platform failed, or without its
+ * connection past UNHEALTHY_AFTER_SECONDS).
+ */
+export type RotationReason = 'max_lifetime' | 'deploy' | 'recovery' | 'unhealthy';
 export type RotationPhase = 'standby' | 'handover' | 'takeover';
 
 export interface RotationInProgress {
@@ -64,6 +68,14 @@ export interface RequestOutcome {
   readonly error?: string | undefined;
 }
 
+/** Unhealthy rotations in a row that have not brought every platform up (yet). */
+export interface UnhealthyBackoff {
+  readonly attempts: number;
+  readonly lastAttemptAt: number;
+  /** No unhealthy rotation starts before this (a lifetime or deploy rotation still does). */
+  readonly notBefore: number;
+}
+
 export interface RotationState {
   readonly current: { readonly sessionId: string; readonly since: number; readonly imageVersion?: string | undefined };
   readonly rotation?: RotationInProgress | undefined;
@@ -72,6 +84,8 @@ export interface RotationState {
   readonly lastRequest?: RequestOutcome | undefined;
   readonly lastError?: { readonly at: number; readonly message: string } | undefined;
   readonly rotations: number;
+  /** Set while unhealthy rotations have not helped; cleared by a keepalive with every platform up. */
+  readonly unhealthy?: UnhealthyBackoff | undefined;
   /** The run allowed to act; others skip until it is released or expires. */
   readonly lease?: { readonly owner: string; readonly until: number } | undefined;
 }

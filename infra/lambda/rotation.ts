@@ -1,6 +1,6 @@
 // The rotation controller: one run per keepalive tick. It keeps the current session alive and,
-// when that session nears AgentCore's maximum lifetime or a deploy asked for it, replaces it
-// without a gap:
+// when that session nears AgentCore's maximum lifetime, a deploy asked for it, or its /ping says
+// Unhealthy (with a growing wait after replacements that did not help), replaces it without a gap:
 //   1. standby   a successor under a fresh session id connects Slack (several Socket Mode
 //                connections may share an app) and holds Discord back; polled until ready;
 //   2. handover  the old session stops taking events and hands over its Discord gateway session;
@@ -22,16 +22,10 @@ import type {
 } from './rotation-state.js';
 import { newSessionId } from './session-id.js';
 import { RotationError, type RotationConfig, type RotationDeps, type RunOutcome, type RunReport } from './rotation-config.js';
+import { allPlatformsUp, backoffAfterAttempt, standbyHopeless, standbyReady, unhealthyRotationDue } from './session-verdicts.js';
 
 export * from './rotation-config.js';
-
-/** Ready to be handed over to: Slack connected (or off), Discord held back (or off). */
-export function standbyReady(answer: BotAnswer): boolean {
-  const platforms = answer.platforms ?? {};
-  return answer.role === 'standby'
-    && ['connected', 'disabled'].includes(String(platforms.slack))
-    && ['standby', 'disabled'].includes(String(platforms.discord));
-}
+export * from './session-verdicts.js';
 
 /** One controller run. Throws (after releasing its lease) when the bot or a rotation needs attention. */
 export async function runRotation(deps: RotationDeps): Promise<RunReport> {
@@ -91,6 +85,7 @@ class RotationRun {
         answer = await this.#invoke(this.#state.current.sessionId, 'keepalive');
         assertRunning(answer);
         this.#log('info', 'keepalive answered', { session_id: this.#state.current.sessionId, answer });
+        await this.#noteRecovery(answer);
       } catch (error) {
         keepaliveError = error;
         this.#log('error', 'keepalive failed', { session_id: this.#state.current.sessionId, error: describe(error) });
@@ -130,6 +125,7 @@ class RotationRun {
     return request !== undefined && request.id !== this.#state.lastRequest?.id ? request : undefined;
   }
 
+  /** Lifetime first: a session in an unhealthy backoff must still be replaced before AgentCore ends it. */
   #reasonToRotate(answer: BotAnswer | undefined, request: RotationRequest | undefined): RotationReason | undefined {
     if (request !== undefined) return 'deploy';
     if (answer === undefined) return undefined;
@@ -139,7 +135,22 @@ class RotationRun {
     // lifetime restarts when it revives a crashed session is not documented. Early is harmless.
     const uptimeMs = typeof answer.uptime_seconds === 'number' ? answer.uptime_seconds * 1000 : 0;
     const ageMs = Math.max(uptimeMs, this.#now() - this.#state.current.since);
-    return ageMs >= this.#config.maxLifetimeMs - this.#config.rotateBeforeMs ? 'max_lifetime' : undefined;
+    if (ageMs >= this.#config.maxLifetimeMs - this.#config.rotateBeforeMs) return 'max_lifetime';
+    if (answer.ping_status !== 'Unhealthy') return undefined;
+    const backoff = this.#state.unhealthy;
+    if (unhealthyRotationDue(backoff, this.#now())) return 'unhealthy';
+    this.#log('warn', 'the current session is unhealthy and the last unhealthy rotation did not help; waiting before the next', {
+      session_id: this.#state.current.sessionId, platforms: answer.platforms, attempts: backoff?.attempts, next_attempt_at: new Date(backoff?.notBefore ?? 0).toISOString(),
+    });
+    return undefined;
+  }
+
+  /** Every platform up again: the outage is over, so a later one starts from the shortest wait. */
+  async #noteRecovery(answer: BotAnswer): Promise<void> {
+    if (this.#state.unhealthy === undefined || !allPlatformsUp(answer)) return;
+    this.#log('info', 'every platform is up again; the unhealthy backoff is cleared', { unhealthy: this.#state.unhealthy });
+    const { unhealthy: _cleared, ...rest } = this.#state;
+    await this.#save(rest);
   }
 
   async #start(reason: RotationReason, request: RotationRequest | undefined): Promise<void> {
@@ -154,7 +165,9 @@ class RotationRun {
       attempts: 0,
     };
     // Written before the successor exists: a second run reading this continues it, never starts another.
-    await this.#save({ ...this.#state, rotation });
+    // An unhealthy attempt counts against the backoff from its start, so a run dying mid-way counts too.
+    const unhealthy = reason === 'unhealthy' ? backoffAfterAttempt(this.#state.unhealthy, this.#now(), this.#config.unhealthyBackoffMs) : this.#state.unhealthy;
+    await this.#save({ ...this.#state, rotation, ...(unhealthy === undefined ? {} : { unhealthy }) });
     this.#log('info', 'rotation started', { rotation });
   }
 
@@ -196,6 +209,8 @@ class RotationRun {
         if (answer.role !== 'standby' && answer.role !== 'idle') {
           await this.#abort(rotation, `the successor answered standby as role ${String(answer.role)}, not standby`);
         }
+        const hopeless = standbyHopeless(answer);
+        if (hopeless !== undefined) await this.#abort(rotation, hopeless);
         last = `role ${String(answer.role)}, slack ${String(answer.platforms?.slack)}, discord ${String(answer.platforms?.discord)}`;
       }
       const now = this.#now();

@@ -1,42 +1,31 @@
 import {
   BedrockRuntimeClient,
-  ConverseCommand,
-  ConverseStreamCommand,
   type ContentBlock,
-  type ConverseCommandInput,
-  type ConverseStreamCommandInput,
   type TokenUsage as BedrockUsage,
   type ToolConfiguration,
   type ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import http from 'node:http';
-import https from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AgentConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { toConverseMessages } from './converse-messages.js';
-import { converseInput, converseStreamInput, type RoundRequest } from './converse-request.js';
-import { describeError, InStreamError, isRetryableInStream, readConverseStream, type RoundResult } from './converse-stream.js';
+import type { RoundRequest } from './converse-request.js';
+import { describeError, InStreamError, isRetryableInStream, type RoundResult } from './converse-stream.js';
+import { Deadline, DeadlineExceededError, untilAborted } from './deadline.js';
 import { isModelUnavailable } from './model-fallback.js';
-import { ModelCutError, toModelError } from './model-errors.js';
+import { ModelCutError, modelTimeoutError, toModelError } from './model-errors.js';
+import { keepAliveHandler, roundSender } from './round-sender.js';
 import type { ToolRegistry } from './tool-registry.js';
 import type { AgentStats, ChatAgent, ChatRequest, ChatResult, UsageTotals } from './types.js';
 
-/**
- * The SDK's default HTTP/2 handler gives every event stream its own connection,
- * so each answer would pay a TCP and TLS handshake; ConverseStream works over
- * HTTP/1.1, where keep-alive reuses connections.
- */
-function keepAliveHandler(): NodeHttpHandler {
-  return new NodeHttpHandler({
-    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
-    httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 64 }),
-  });
-}
-
 /** Failures inside a stream are not retried by the SDK; we retry a round that showed nothing yet. */
 const streamRetryDelaysMs = [400, 1600];
+/**
+ * A stream that went silent before any text gets one more try, at once: a silent request is most
+ * often one stuck connection (a dead pooled socket, one stalled host), and the retry gets a fresh
+ * one. Only one, as the user has already waited the whole idle timeout.
+ */
+const silentStreamRetries = 1;
 
 /** Which model a turn is on, and what happened to it. */
 interface TurnState {
@@ -76,6 +65,7 @@ export class BedrockAgent implements ChatAgent {
       inFlight: 0,
       guardrailInterventions: 0,
       fallbackAnswers: 0,
+      timeouts: 0,
       usage: emptyUsage(),
     };
   }
@@ -84,13 +74,28 @@ export class BedrockAgent implements ChatAgent {
     return { ...this.#stats, usage: { ...this.#stats.usage } };
   }
 
+  /**
+   * Answers one turn within the turn bound (rounds, tools, retries and the fallback included), each
+   * call within the idle bound; either ends the turn with a model timeout, while the caller's own
+   * cancellation (shutdown, a client gone) is rethrown as its reason.
+   */
   async reply(request: ChatRequest): Promise<ChatResult> {
     this.#stats.requests += 1;
     this.#stats.inFlight += 1;
     const usage = emptyUsage();
     const turn: TurnState = { modelId: this.config.modelId, usedFallback: false, guardrailIntervened: false };
+    const turnDeadline = new Deadline('turn', this.config.turnTimeoutMs);
+    const signal = AbortSignal.any([request.signal, turnDeadline.signal]);
+    let textShown = false;
+    const onDelta = (delta: string) => {
+      // The loop may run on briefly after the turn ended (a tool finishing): nothing more reaches the chat.
+      if (signal.aborted) return;
+      textShown ||= delta.trim() !== '';
+      request.onDelta(delta);
+    };
     try {
-      const result = await this.#loop(request, usage, turn);
+      // A tool that ignores the signal must not hold the turn past its bound, so the loop is raced too.
+      const result = await untilAborted(this.#loop({ ...request, signal, onDelta }, usage, turn), signal);
       addUsage(this.#stats.usage, usage);
       if (turn.usedFallback) this.#stats.fallbackAnswers += 1;
       if (turn.guardrailIntervened) {
@@ -103,8 +108,13 @@ export class BedrockAgent implements ChatAgent {
       addUsage(this.#stats.usage, usage);
       // Cancelled by the caller (shutdown, client gone): whatever the stream did after that is not a model fault.
       if (request.signal.aborted) throw request.signal.reason;
+      if (error instanceof DeadlineExceededError) {
+        this.#stats.timeouts += 1;
+        throw modelTimeoutError(error, textShown);
+      }
       throw toModelError(error);
     } finally {
+      turnDeadline.clear();
       this.#stats.inFlight -= 1;
     }
   }
@@ -170,51 +180,44 @@ export class BedrockAgent implements ChatAgent {
     }
   }
 
-  /** Sends a round, retrying a stream that failed before any text; a failure inside the stream is thrown as its cause. */
+  /**
+   * Sends a round, each attempt within the idle bound, retrying one that failed (or, streaming, went
+   * silent once) before any text; a failure inside the stream is thrown as its cause.
+   */
   async #attempts(round: RoundRequest, turn: TurnState, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
-    const send = this.#sender(turn.usedFallback ? (this.#fallbackClient ?? this.#client) : this.#client, round, signal);
-    for (let attempt = 0; ; attempt += 1) {
+    const send = roundSender(this.config, turn.usedFallback ? (this.#fallbackClient ?? this.#client) : this.#client, round);
+    let retries = 0;
+    let silentRetries = 0;
+    for (;;) {
       let emitted = false;
       const emitTracked = (delta: string) => {
         emitted = true;
         emit(delta);
       };
+      const idle = new Deadline('idle', this.config.idleTimeoutMs);
       try {
-        return await send(emitTracked);
+        return await send(emitTracked, AbortSignal.any([signal, idle.signal]), idle);
       } catch (error) {
+        // The caller or the turn bound: reply() knows which, and the error is only its echo.
+        if (signal.aborted) throw error;
+        if (idle.expired) {
+          // Converse cannot tell a stall from a long answer still being written: a retry would pay for it twice.
+          if (emitted || !this.config.streaming || silentRetries >= silentStreamRetries) throw idle.signal.reason;
+          silentRetries += 1;
+          this.logger.warn('model stream silent before any text; retrying', { idleTimeoutMs: this.config.idleTimeoutMs, modelId: round.modelId });
+          continue;
+        }
         // The SDK retried the request itself; only a failure inside the stream is ours to handle.
         if (!(error instanceof InStreamError)) throw error;
-        if (signal.aborted) throw error.cause;
         if (emitted) throw new ModelCutError(`the answer stream failed after some text: ${describeError(error.cause)}`, { cause: error.cause });
-        if (attempt >= streamRetryDelaysMs.length || !isRetryableInStream(error.cause)) throw error.cause;
-        this.logger.warn('model stream failed before any text; retrying', { attempt: attempt + 1, modelId: round.modelId, error: error.cause });
-        await delay(streamRetryDelaysMs[attempt], undefined, { signal });
+        if (retries >= streamRetryDelaysMs.length || !isRetryableInStream(error.cause)) throw error.cause;
+        this.logger.warn('model stream failed before any text; retrying', { attempt: retries + 1, modelId: round.modelId, error: error.cause });
+        await delay(streamRetryDelaysMs[retries], undefined, { signal });
+        retries += 1;
+      } finally {
+        idle.clear();
       }
     }
-  }
-
-  /** The round's request, built once for all its attempts, and how to send it. */
-  #sender(client: BedrockRuntimeClient, round: RoundRequest, signal: AbortSignal): (emit: (delta: string) => void) => Promise<RoundResult> {
-    if (this.config.streaming) {
-      const input = converseStreamInput(this.config, round);
-      return (emit) => this.#streamRound(client, input, signal, emit);
-    }
-    const input = converseInput(this.config, round);
-    return (emit) => this.#converseRound(client, input, signal, emit);
-  }
-
-  async #converseRound(client: BedrockRuntimeClient, input: ConverseCommandInput, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
-    const output = await client.send(new ConverseCommand(input), { abortSignal: signal });
-    const content = output.output?.message?.content ?? [];
-    const text = content.map((block) => block.text ?? '').join('');
-    if (text !== '') emit(text);
-    return { content, stopReason: output.stopReason, usage: output.usage };
-  }
-
-  async #streamRound(client: BedrockRuntimeClient, input: ConverseStreamCommandInput, signal: AbortSignal, emit: (delta: string) => void): Promise<RoundResult> {
-    const output = await client.send(new ConverseStreamCommand(input), { abortSignal: signal });
-    if (output.stream === undefined) throw new InStreamError(new ModelCutError('ConverseStream returned no stream'));
-    return readConverseStream(output.stream, emit);
   }
 
   async #runTools(toolUses: ToolUseBlock[]): Promise<ContentBlock[]> {

@@ -1,4 +1,5 @@
 import { BridgeError } from '../errors.js';
+import type { DeadlineExceededError } from './deadline.js';
 
 /** The model could not answer; `userMessage` is what the chat shows. */
 export class ModelError extends BridgeError {
@@ -21,6 +22,24 @@ export class ModelCutError extends ModelError {
   }
 }
 
+const timeoutLine = 'The model did not answer in time. Please try again.';
+
+/**
+ * What a user sees when one of our deadlines ended the turn: with nothing shown, that the model did
+ * not answer; after some text, that the answer was cut off (the text stays above the line).
+ */
+export function modelTimeoutError(reason: DeadlineExceededError, textShown: boolean): ModelError {
+  const seconds = Math.round(reason.ms / 1000);
+  if (!textShown) return new ModelError('model_timeout', reason.message, timeoutLine, { cause: reason });
+  if (reason.kind === 'idle') return new ModelCutError(`the answer stream went silent after some text: ${reason.message}`, { cause: reason });
+  return new ModelError(
+    'model_turn_timeout',
+    reason.message,
+    `_(My answer was cut off: it took longer than the ${seconds} seconds one answer may take. Please ask again for the rest.)_`,
+    { cause: reason },
+  );
+}
+
 /** Throttling and capacity errors by name (the service and the SDK use several). */
 export const throttleNames: ReadonlySet<string> = new Set(['ThrottlingException', 'ServiceQuotaExceededException', 'ServiceUnavailableException', 'TooManyRequestsException']);
 
@@ -36,7 +55,7 @@ export function toModelError(error: unknown): Error {
     case 'ModelTimeoutException':
     case 'ModelNotReadyException':
     case 'TimeoutError':
-      return new ModelError('model_timeout', `${name}: ${message}`, 'The model did not answer in time. Please try again.', cause);
+      return new ModelError('model_timeout', `${name}: ${message}`, timeoutLine, cause);
     case 'AccessDeniedException':
       return new ModelError('model_access_denied', `${name}: ${message}`, 'I am not allowed to use the model right now (access denied). An operator needs to check model access and the IAM role.', cause);
     case 'ResourceNotFoundException':

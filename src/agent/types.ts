@@ -72,5 +72,7 @@ export interface AgentStats {
   guardrailInterventions: number;
   /** Turns the fallback model answered because the primary was unavailable. */
   fallbackAnswers: number;
+  /** Turns ended by a deadline: the model silent past the idle timeout, or the turn past its bound. */
+  timeouts: number;
   readonly usage: UsageTotals;
 }

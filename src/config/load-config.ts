@@ -41,6 +41,10 @@ export interface AgentConfig {
   readonly promptCaching: 'auto' | 'on' | 'off';
   /** Answers a turn when the primary model stays throttled or unavailable after retries. */
   readonly fallbackModelId: string | undefined;
+  /** A model call with nothing from the model for this long (no headers, no stream event) is aborted. */
+  readonly idleTimeoutMs: number;
+  /** Bound on a whole turn: every round, tool, retry and the fallback. */
+  readonly turnTimeoutMs: number;
 }
 
 export interface BridgeLimits {
@@ -119,10 +123,9 @@ export async function loadConfig(env: EnvSource, options: LoadConfigOptions = {}
   }
   const parsed = environmentSchema.safeParse(merged);
   const problems = [
-    ...(parsed.success ? [] : describeIssues(parsed.error)),
+    ...(parsed.success ? [...timeoutProblems(parsed.data), ...historyBudgetProblems(parsed.data)] : describeIssues(parsed.error)),
     ...crossFieldProblems(merged),
     ...agentCrossFieldProblems(merged),
-    ...(parsed.success ? historyBudgetProblems(parsed.data) : []),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return freezeDeep(toConfig(parsed.data, env));
@@ -146,6 +149,13 @@ function agentCrossFieldProblems(env: Record<string, string | undefined>): strin
     problems.push('BEDROCK_FALLBACK_MODEL_ID: is the same model as BEDROCK_MODEL_ID; name a different model (or another region\'s inference profile), or unset it');
   }
   return problems;
+}
+
+function timeoutProblems(e: Environment): string[] {
+  if (e.BEDROCK_TURN_TIMEOUT_SECONDS >= e.BEDROCK_IDLE_TIMEOUT_SECONDS) return [];
+  return [
+    `BEDROCK_TURN_TIMEOUT_SECONDS: is ${e.BEDROCK_TURN_TIMEOUT_SECONDS}, less than BEDROCK_IDLE_TIMEOUT_SECONDS (${e.BEDROCK_IDLE_TIMEOUT_SECONDS}); a turn must be allowed at least one idle wait, so raise it or lower the idle timeout`,
+  ];
 }
 
 /** The total budget must hold one conversation's text (2 bytes a character), or the ceiling could not hold. */
@@ -198,6 +208,8 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
       guardrail: e.BEDROCK_GUARDRAIL_ID === undefined ? undefined : { id: e.BEDROCK_GUARDRAIL_ID, version: e.BEDROCK_GUARDRAIL_VERSION ?? 'DRAFT' },
       promptCaching: e.BEDROCK_PROMPT_CACHING,
       fallbackModelId: e.BEDROCK_FALLBACK_MODEL_ID,
+      idleTimeoutMs: e.BEDROCK_IDLE_TIMEOUT_SECONDS * 1000,
+      turnTimeoutMs: e.BEDROCK_TURN_TIMEOUT_SECONDS * 1000,
     },
     limits: {
       historyMaxTurns: e.HISTORY_MAX_TURNS,

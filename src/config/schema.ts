@@ -158,6 +158,8 @@ export const environmentSchema = z.object({
     .transform((value) => (value === undefined || value.trim() === '' ? 'auto' : value.trim().toLowerCase()))
     .pipe(z.enum(['auto', 'on', 'off'], { message: 'must be auto, on or off' })),
   BEDROCK_FALLBACK_MODEL_ID: optionalText,
+  BEDROCK_IDLE_TIMEOUT_SECONDS: integer(1, 3600, 60),
+  BEDROCK_TURN_TIMEOUT_SECONDS: integer(1, 3600, 300),
 
   HISTORY_MAX_TURNS: integer(2, 500, 30),
   HISTORY_MAX_CHARS: integer(1000, 2_000_000, 40_000),

@@ -60,14 +60,17 @@ export function createInvocationHandler(deps: InvocationDeps) {
         response.json(deps.status.keepalive());
         return;
       case 'handover': {
-        const handover = await deps.roles.handover();
-        response.json({ status: 'draining', role: deps.roles.role, in_flight: deps.bridge.inFlight, handover });
+        // Asked again (a retry, or the controller polling a draining session) it answers the same payload.
+        const { payload, failed } = await deps.roles.handover();
+        response.json({ status: 'draining', role: deps.roles.role, in_flight: deps.bridge.inFlight, handover: payload, ...failedField('handover_failed', failed) });
         return;
       }
-      case 'takeover':
-        await deps.roles.takeover(invocation.handover);
-        response.json(deps.status.keepalive());
+      case 'takeover': {
+        // A repeat while it runs, or after it finished, answers the same outcome (200), never a second resume or login.
+        const { failed } = await deps.roles.takeover(invocation.handover);
+        response.json({ ...deps.status.keepalive(), ...failedField('takeover_failed', failed) });
         return;
+      }
     }
   };
 }
@@ -78,6 +81,11 @@ export function createInvocationHandler(deps: InvocationDeps) {
  * start a second Discord listener).
  */
 const rotationActions = new Set(['standby', 'handover', 'takeover', 'status', 'check_status']);
+
+/** Named only when something failed, so a clean rotation's answer keeps its shape. */
+function failedField(name: string, platforms: readonly string[]): Record<string, readonly string[]> {
+  return platforms.length === 0 ? {} : { [name]: platforms };
+}
 
 function toMessage(conversationKey: string, prompt: string): InboundMessage {
   return {

@@ -13,6 +13,7 @@ export interface AgentStatsView {
   readonly fallbackModelId?: string | null;
   readonly guardrailInterventions?: number;
   readonly fallbackAnswers?: number;
+  readonly timeouts?: number;
   readonly usage: {
     readonly inputTokens: number;
     readonly outputTokens: number;
@@ -34,12 +35,14 @@ export interface StatusSources {
   readonly tasks: TaskRegistry;
   readonly health: HealthMonitor;
   readonly sessionId: () => string | null;
-  /** The session's part in a rotation (idle, standby, active, draining, drained). */
+  /** The session's part in a rotation (idle, standby, taking_over, active, draining, drained). */
   readonly role: () => string;
   /** Memory and event-loop delay of this process. */
   readonly process?: () => ProcessSnapshot;
   /** What conversation history holds against its budget. */
   readonly history?: () => HistoryStats;
+  /** Epoch ms that role began. */
+  readonly roleSince?: () => number;
 }
 
 /** Builds the wire shapes of the keepalive and status actions (snake_case lives here only). */
@@ -59,6 +62,7 @@ export class StatusReport {
     const tasks = this.sources.tasks.counts();
     return {
       ...this.#header(),
+      ...(this.sources.roleSince === undefined ? {} : { role_since: new Date(this.sources.roleSince()).toISOString() }),
       platforms: { slack: this.#platform('slack'), discord: this.#platform('discord') },
       agent: {
         model_id: agent.modelId,
@@ -68,6 +72,7 @@ export class StatusReport {
         fallback_model_id: agent.fallbackModelId ?? null,
         fallback_answers: agent.fallbackAnswers ?? 0,
         guardrail_interventions: agent.guardrailInterventions ?? 0,
+        timeouts: agent.timeouts ?? 0,
         usage: {
           input_tokens: agent.usage.inputTokens,
           output_tokens: agent.usage.outputTokens,

@@ -1,18 +1,24 @@
 // Proves the image recipe without a Docker engine: the Dockerfile lints clean and has the shape
 // AgentCore needs (ARM64 run stage from the ECR Public mirror, non-root 1000, port 8080, exec-form
-// entrypoint); buildspec.yml is valid; and what the run stage runs - `node dist/main.js` over a
-// clean `npm ci --omit=dev` - starts, serves /ping and /invocations, holds no dev dependency, and
-// exits on SIGTERM.
+// entrypoint); buildspec.yml is valid; and what the run stage runs - the build stage's bundle,
+// `node dist/main.js` over a clean `npm ci --omit=dev` - starts, serves /ping and /invocations, holds
+// no dev dependency, answers on Slack and Discord (their lazily loaded chunks), and exits on SIGTERM.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT, startBot } from '../fakes/agentcore/bot-process.js';
+import { startFakeBedrock } from '../fakes/bedrock/index.js';
+import { startFakeDiscord } from '../fakes/discord/index.js';
+import { startFakeSlack } from '../fakes/slack/index.js';
+import { BUILD_INPUTS, stageBuild } from '../helpers/built-bridge.js';
+import { discordEnv, slackEnv } from '../helpers/env.js';
+import { eventually } from '../helpers/wait.js';
 
 const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
 
@@ -43,6 +49,8 @@ describe('Dockerfile', () => {
     const allowed = lines.slice(1).map((l) => l.replace(/^!/, '').replace(/\/$/, ''));
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
     assert.deepEqual([...new Set(copied)].sort(), [...allowed].sort());
+    // The tests' builds (test/helpers/built-bridge.ts) copy the same files before `npm run`.
+    assert.deepEqual([...new Set(copied)].sort(), [...BUILD_INPUTS].sort());
   });
 });
 
@@ -60,14 +68,15 @@ describe('buildspec.yml', () => {
 });
 
 describe('the run stage, without Docker', () => {
-  const work = mkdtempSync(join(tmpdir(), 'bridge-image-'));
-  after(() => rmSync(work, { recursive: true, force: true }));
+  const scratch = mkdtempSync(join(tmpdir(), 'bridge-image-'));
+  const work = join(scratch, 'app');
+  after(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('starts `node dist/main.js` from production dependencies only and serves /ping', { timeout: 300_000 }, async () => {
+    // The build stage: the files it copies, then `npm run build` (type-check, then bundle).
+    const built = await stageBuild(join(scratch, 'build'), 'build');
+    cpSync(dirname(built), join(work, 'dist'), { recursive: true });
     for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(REPO_ROOT, file), join(work, file));
-    // The build stage's `npm run build`, into the scratch directory instead of the repository's dist/.
-    const build = await exec(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(work, 'dist')], REPO_ROOT);
-    assert.equal(build.code, 0, build.output);
     const install = await exec('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], work);
     assert.equal(install.code, 0, install.output);
 
@@ -81,7 +90,7 @@ describe('the run stage, without Docker', () => {
       assert.ok(!existsSync(join(work, 'node_modules', name)), name);
     }
 
-    const bot = await startBot({ args: ['dist/main.js'], cwd: work, env: { NODE_ENV: 'production', IMAGE_VERSION: 'v-image-test' } });
+    const bot = await startBot({ args: ['--enable-source-maps', 'dist/main.js'], cwd: work, env: { NODE_ENV: 'production', IMAGE_VERSION: 'v-image-test' } });
     try {
       const ping = await fetch(`${bot.url}/ping`);
       assert.equal(ping.status, 200);
@@ -99,6 +108,23 @@ describe('the run stage, without Docker', () => {
       });
     } finally {
       // SIGTERM is what AgentCore sends; the exec-form entrypoint makes node receive it directly.
+      assert.equal(await bot.stop(12_000), 0);
+    }
+  });
+
+  it('answers on Slack and Discord from the same install: their chunks load from the bundle', { timeout: 120_000 }, async (t) => {
+    assert.ok(existsSync(join(work, 'dist', 'main.js')), 'the test above built and installed the run stage');
+    const [slack, discord, bedrock] = await Promise.all([startFakeSlack(), startFakeDiscord(), startFakeBedrock()]);
+    t.after(() => Promise.all([slack.close(), discord.close(), bedrock.close()]));
+    const bot = await startBot({ args: ['--enable-source-maps', 'dist/main.js'], cwd: work, env: { NODE_ENV: 'production', ...slackEnv(slack, bedrock), ...discordEnv(discord, bedrock) } });
+    try {
+      await slack.waitForConnections(1, 20_000);
+      await discord.waitForReady(1, 20_000);
+      const fromSlack = slack.postUserMessage({ channel: 'CGENERAL', user: 'UALICE', text: '<@UBOT> from the image' });
+      discord.sendUserMessage({ content: `<@${discord.botUser.id}> from the image` });
+      await eventually(() => slack.botReplies('CGENERAL', fromSlack.ts).find((m) => m.text === 'Echo: from the image'), 15_000, 'slack answer');
+      await eventually(() => discord.botMessages().find((m) => m.content === 'Echo: from the image'), 15_000, 'discord answer');
+    } finally {
       assert.equal(await bot.stop(12_000), 0);
     }
   });

@@ -41,7 +41,7 @@ for (const [id, expected] of [
 }
 
 test('a bad secret stops start-up with exit 1, one clear log line and no stack trace', async () => {
-  const child = spawnBridge({ ...awsTestEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, BRIDGE_SECRET_ID: 'bridge/missing' });
+  const child = await spawnBridge({ ...awsTestEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, BRIDGE_SECRET_ID: 'bridge/missing' });
   const { code } = await child.exited;
   assert.equal(code, 1);
   const record = await child.logs.waitFor((r) => r.message === 'configuration invalid; not starting');
@@ -50,7 +50,7 @@ test('a bad secret stops start-up with exit 1, one clear log line and no stack t
 });
 
 test('with no tokens the bot starts, says what to set, serves /ping, and exits 0 on SIGTERM', async () => {
-  const child = spawnBridge({ ...awsTestEnv() });
+  const child = await spawnBridge({ ...awsTestEnv() });
   const url = await child.ready;
   const warning = await child.logs.waitFor((r) => r.message?.toString().startsWith('no chat platform configured') === true);
   assert.match(String(warning.message), /SLACK_BOT_TOKEN and SLACK_APP_TOKEN.*DISCORD_BOT_TOKEN/);

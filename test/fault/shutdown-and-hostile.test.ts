@@ -16,7 +16,7 @@ test('SIGTERM with replies in flight: finished ones complete, the rest are final
     await slack.close();
     await bedrock.close();
   });
-  const child = spawnBridge({ ...slackEnv(slack, bedrock), SHUTDOWN_GRACE_SECONDS: '4', LOG_LEVEL: 'info' });
+  const child = await spawnBridge({ ...slackEnv(slack, bedrock), SHUTDOWN_GRACE_SECONDS: '4', LOG_LEVEL: 'info' });
   await child.ready;
   await slack.waitForConnections(1);
   const finishes = bedrock.holdNext(2, { afterChunks: 1 });

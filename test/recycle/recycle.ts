@@ -9,8 +9,6 @@
 // the comparison figures.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { REPO_ROOT } from '../fakes/agentcore/bot-process.js';
 import { startFakeBedrock } from '../fakes/bedrock/index.js';
 import type { FakeBedrock } from '../fakes/bedrock/index.js';
 import { startFakeDiscord } from '../fakes/discord/index.js';
@@ -26,6 +24,7 @@ import type { RuntimeEmulator } from '../fakes/agentcore/runtime-emulator.js';
 import { sampleConfiguration } from '../fakes/agentcore/state.js';
 import type { RunReport } from '../../infra/lambda/rotation.js';
 import { cleanEnv, runScript, scratchFile } from '../deploy/run-script.js';
+import { builtBridge } from '../helpers/built-bridge.js';
 import { discordEnv, slackEnv } from '../helpers/env.js';
 import { eventually, sleep } from '../helpers/wait.js';
 
@@ -116,12 +115,12 @@ export async function runRecycle(
     const bedrock: FakeBedrock = await startFakeBedrock({ latency: { firstChunkMs: 250, perChunkMs: 40 } });
     closers.push(() => bedrock.close());
 
-    // Each session boots what the image runs: plain node on compiled JavaScript, not tsx (which
-    // would compile the sources again in every process and slow boots under load).
-    const bot = await bundleBot();
+    // Each session boots what the image runs: the bundle `npm start` builds, not tsx (which would
+    // compile the sources again in every process and slow boots under load).
+    const bot = await builtBridge();
     say(`bot bundled to ${bot}`);
     const emulator: RuntimeEmulator = runtimeEmulator({
-      args: [bot],
+      args: ['--enable-source-maps', bot],
       idleTimeoutMs: scale.idleTimeoutMs,
       maxLifetimeMs: scale.maxLifetimeMs,
       pingIntervalMs: scale.pingIntervalMs,
@@ -331,22 +330,6 @@ async function deploy(fake: FakeAgentCore, mode: RecycleMode): Promise<{ code: n
 }
 
 /** src/main.ts as one ES module under node_modules/.cache (so its packages resolve from the repository). */
-async function bundleBot(): Promise<string> {
-  const outfile = join(REPO_ROOT, 'node_modules', '.cache', 'agentcore-recycle', 'main.mjs');
-  await build({
-    entryPoints: [join(REPO_ROOT, 'src', 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'inline',
-    outfile,
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
 /** Each bot process's output as `<generation>-<session id>.log`. */
 async function writeBotLogs(emulator: RuntimeEmulator, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });

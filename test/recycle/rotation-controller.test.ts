@@ -1,12 +1,15 @@
 // Proves the rotation controller's state machine against scripted bots behind the fake AgentCore,
 // with the real AgentCore and DynamoDB SDK clients and the real DynamoDB state store: when it
-// rotates and in what order, that Discord never has two listeners, that every failure leaves a
-// state the next run continues or rolls back from, and that overlapping runs start one successor.
+// rotates and in what order (an Unhealthy session too, with a growing wait when replacing it did not
+// help), that Discord never has two listeners, that every failure leaves a state the next run
+// continues or rolls back from, and that overlapping runs start one successor.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RotationError, rotationConfigFromEnv, runRotation, standbyReady } from '../../infra/lambda/rotation.js';
+import {
+  RotationError, allPlatformsUp, backoffAfterAttempt, rotationConfigFromEnv, runRotation, standbyHopeless, standbyReady, unhealthyRotationDue,
+} from '../../infra/lambda/rotation.js';
 import type { RotationConfig, RotationDeps } from '../../infra/lambda/rotation.js';
 import { DynamoStateStore } from '../../infra/lambda/rotation-state.js';
 import type { RotationState, StateStore } from '../../infra/lambda/rotation-state.js';
@@ -49,6 +52,7 @@ async function rig(faults: Partial<ScriptedFaults> = {}): Promise<Rig> {
     runtimeArn: fake.runtimeArn, qualifier: 'live', seedSessionId: SEED,
     maxLifetimeMs: 60_000, rotateBeforeMs: 10_000, standbyTimeoutMs: 1500, pollMs: 50,
     drainTimeoutMs: 2000, drainWaitMs: 600, leaseMs: 5000, handoverAttempts: 2, takeoverAttempts: 2,
+    unhealthyBackoffMs: [300_000, 900_000, 3_600_000],
   };
   return {
     fake, bots, store, logs,
@@ -273,6 +277,77 @@ describe('rotation controller: failures leave a state to continue or roll back f
   });
 });
 
+describe('rotation controller: an Unhealthy session', () => {
+  const rejectedDiscord = { ping_status: 'Unhealthy', platforms: { discord: 'failed' } } as const;
+  const hours = { maxLifetimeMs: 8 * 3600_000, rotateBeforeMs: 900_000 };
+
+  it('is replaced by a successor that is ready (the secret was fixed meanwhile); the backoff clears once every platform is up', async () => {
+    const r = await rig();
+    await runRotation(r.deps());
+    r.bots.faults.health.set(SEED, rejectedDiscord);
+    const successor = 'unhealthy-successor-000000000000000000000000000001';
+    const report = await runRotation(r.deps({ newSessionId: () => successor }));
+    assert.equal(report.outcome, 'rotated');
+    assert.equal(report.rotation?.reason, 'unhealthy');
+    const state = await r.state();
+    assert.equal(state.current.sessionId, successor);
+    assert.equal(state.unhealthy?.attempts, 1, 'counted until the successor proves itself');
+    const actions = timeline(r.bots, { [SEED]: 'old', [successor]: 'new' });
+    assert.ok(actions.indexOf('new:standby') < actions.indexOf('old:handover') && actions.indexOf('old:handover') < actions.indexOf('new:takeover'));
+    assert.equal(r.bots.maxDiscordListeners(), 1);
+    assert.equal((await runRotation(r.deps())).outcome, 'kept_alive');
+    assert.equal((await r.state()).unhealthy, undefined, 'every platform up: the next outage starts from the shortest wait');
+  });
+
+  it('a successor whose token is rejected too is abandoned at once; the current session stays and the next attempt waits 5, then 15 minutes', async () => {
+    const r = await rig();
+    let clock = Date.now();
+    const sleep = (ms: number) => {
+      clock += ms;
+      return Promise.resolve();
+    };
+    const deps = () => r.deps({ now: () => clock, sleep, config: hours, newSessionId: () => `unhealthy-successor-${String(clock).padStart(30, '0')}` });
+    await runRotation(deps());
+    r.bots.faults.health.set('*', rejectedDiscord);
+    await assert.rejects(runRotation(deps()), /rotation abandoned: the successor's discord failed too \(a rejected token; update the secret\)/);
+    const first = await r.state();
+    assert.equal(first.current.sessionId, SEED);
+    assert.deepEqual(first.unhealthy, { attempts: 1, lastAttemptAt: clock, notBefore: clock + 300_000 });
+    const standbys = () => r.bots.invocations.filter((i) => i.action === 'standby').length;
+    assert.equal(standbys(), 1, 'abandoned on the first answer, not after the standby timeout');
+    assert.equal(r.bots.invocations.at(-1)?.action, 'StopRuntimeSession', 'the successor is stopped');
+    assert.equal(r.bots.sessions.get(SEED)!.role, 'active', 'the current session was never asked to hand over');
+
+    clock += 3 * 60_000;
+    assert.equal((await runRotation(deps())).outcome, 'kept_alive');
+    assert.equal(standbys(), 1, 'no new attempt before the backoff ends');
+
+    clock += 2 * 60_000 - 30_000; // the next scheduled run, a little early
+    await assert.rejects(runRotation(deps()), /rotation abandoned/);
+    assert.equal(standbys(), 2);
+    const second = (await r.state()).unhealthy!;
+    assert.deepEqual({ attempts: second.attempts, waitMs: second.notBefore - second.lastAttemptAt }, { attempts: 2, waitMs: 900_000 });
+    clock += 10 * 60_000;
+    assert.equal((await runRotation(deps())).outcome, 'kept_alive');
+    assert.equal(standbys(), 2);
+  });
+
+  it('Healthy and HealthyBusy sessions are not rotated for health; a lifetime rotation is not held back by the backoff', async () => {
+    const r = await rig();
+    for (const ping_status of ['Healthy', 'HealthyBusy'] as const) {
+      r.bots.faults.health.set(SEED, { ping_status, platforms: { discord: 'connecting' } });
+      assert.equal((await runRotation(r.deps())).outcome, 'kept_alive');
+    }
+    assert.ok(!r.bots.invocations.some((i) => i.action === 'standby'));
+    const state = await r.state();
+    await r.store.save({ ...state, unhealthy: { attempts: 3, lastAttemptAt: Date.now(), notBefore: Date.now() + 3_600_000 } }, (await r.store.load()).version);
+    r.bots.faults.health.set(SEED, rejectedDiscord);
+    r.bots.sessions.get(SEED)!.agedSeconds = 55;
+    const report = await runRotation(r.deps());
+    assert.equal(report.rotation?.reason, 'max_lifetime');
+  });
+});
+
 describe('rotation controller: configuration', () => {
   it('reads seconds from the environment and refuses nonsense', () => {
     const env = { AGENTCORE_RUNTIME_ARN: 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/r-1', SESSION_ID: SEED };
@@ -284,6 +359,33 @@ describe('rotation controller: configuration', () => {
     assert.throws(() => rotationConfigFromEnv({ ...env, ROTATE_BEFORE_SECONDS: '28800' }), /must be less than MAX_LIFETIME_SECONDS/);
     assert.throws(() => rotationConfigFromEnv({ ...env, DRAIN_TIMEOUT_SECONDS: '-1' }), /DRAIN_TIMEOUT_SECONDS must be a positive number/);
     assert.throws(() => rotationConfigFromEnv({ ...env, SESSION_ID: 'short' }), /SESSION_ID: a runtime session id must be 33-256/);
+  });
+
+  it('reads the unhealthy backoff steps as comma-separated seconds', () => {
+    const env = { AGENTCORE_RUNTIME_ARN: 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/r-1', SESSION_ID: SEED };
+    assert.deepEqual(rotationConfigFromEnv(env).unhealthyBackoffMs, [300_000, 900_000, 3_600_000]);
+    assert.deepEqual(rotationConfigFromEnv({ ...env, UNHEALTHY_BACKOFF_SECONDS: '60, 120' }).unhealthyBackoffMs, [60_000, 120_000]);
+    assert.throws(() => rotationConfigFromEnv({ ...env, UNHEALTHY_BACKOFF_SECONDS: '60,soon' }), /UNHEALTHY_BACKOFF_SECONDS must be comma-separated seconds/);
+  });
+
+  it('the backoff grows 5 -> 15 -> 60 minutes and stays there; a run within a minute of its end counts as after it', () => {
+    const steps = [300_000, 900_000, 3_600_000];
+    let backoff = backoffAfterAttempt(undefined, 0, steps);
+    assert.deepEqual(backoff, { attempts: 1, lastAttemptAt: 0, notBefore: 300_000 });
+    assert.ok(!unhealthyRotationDue(backoff, 300_000 - 60_001));
+    assert.ok(unhealthyRotationDue(backoff, 300_000 - 60_000));
+    backoff = backoffAfterAttempt(backoff, 300_000, steps);
+    assert.equal(backoff.notBefore - backoff.lastAttemptAt, 900_000);
+    backoff = backoffAfterAttempt(backoffAfterAttempt(backoff, 1, steps), 2, steps);
+    assert.deepEqual({ attempts: backoff.attempts, waitMs: backoff.notBefore - backoff.lastAttemptAt }, { attempts: 4, waitMs: 3_600_000 });
+    assert.ok(unhealthyRotationDue(undefined, 0));
+  });
+
+  it('a successor with a failed platform is hopeless; all platforms up means connected or off', () => {
+    assert.match(standbyHopeless({ status: 'running', role: 'standby', platforms: { slack: 'failed', discord: 'failed' } }) ?? '', /slack and discord failed too/);
+    assert.equal(standbyHopeless({ status: 'running', role: 'standby', platforms: { slack: 'connecting', discord: 'standby' } }), undefined);
+    assert.ok(allPlatformsUp({ status: 'running', platforms: { slack: 'connected', discord: 'disabled' } }));
+    assert.ok(!allPlatformsUp({ status: 'running', platforms: { slack: 'connected', discord: 'connecting' } }));
   });
 
   it('ready means standby with Slack connected or off and Discord held back or off', () => {

@@ -38,6 +38,16 @@ export interface ScriptedFaults {
   takeoverLostAnswers: number;
   /** A draining session says drained this long after handover (Infinity: never). */
   drainAfterMs: number;
+  /**
+   * Per session id ('*': every session without its own entry): what its answers report instead of
+   * healthy platforms, e.g. `{ ping_status: 'Unhealthy', platforms: { discord: 'failed' } }`.
+   */
+  health: Map<string, ScriptedHealth>;
+}
+
+export interface ScriptedHealth {
+  readonly ping_status?: 'Healthy' | 'HealthyBusy' | 'Unhealthy';
+  readonly platforms?: Partial<Record<'slack' | 'discord', string>>;
 }
 
 export interface Invocation {
@@ -66,7 +76,7 @@ export function scriptedBots(faults: Partial<ScriptedFaults> = {}): ScriptedBots
   const servers = new Map<string, RunningServer>();
   const invocations: Invocation[] = [];
   const settings: ScriptedFaults = {
-    standbyReadyAfterMs: 0, neverReady: new Set(), handoverFailures: 0, takeoverFailures: 0, takeoverLostAnswers: 0, drainAfterMs: 0, ...faults,
+    standbyReadyAfterMs: 0, neverReady: new Set(), handoverFailures: 0, takeoverFailures: 0, takeoverLostAnswers: 0, drainAfterMs: 0, health: new Map(), ...faults,
   };
   let generations = 0;
   let maxListeners = 0;
@@ -79,14 +89,15 @@ export function scriptedBots(faults: Partial<ScriptedFaults> = {}): ScriptedBots
     const ready = session.role === 'standby' && Date.now() - (session.standbyAt ?? Infinity) >= settings.standbyReadyAfterMs && !settings.neverReady.has(session.sessionId) && !settings.neverReady.has('*');
     const slack = session.role === 'active' ? 'connected' : session.role === 'standby' ? (ready ? 'connected' : 'connecting') : 'disconnected';
     const discord = session.role === 'active' ? 'connected' : session.role === 'standby' ? 'standby' : 'disconnected';
+    const health = settings.health.get(session.sessionId) ?? settings.health.get('*') ?? {};
     return {
       status: 'running',
       role: session.role,
       uptime_seconds: Math.floor((Date.now() - session.startedAt) / 1000) + session.agedSeconds,
       image_version: session.imageVersion,
       session_id: session.sessionId,
-      ping_status: session.role === 'drained' || session.role === 'idle' ? 'Healthy' : 'HealthyBusy',
-      platforms: { slack, discord, ...(session.handoverResult === undefined ? {} : { discord_handover: session.handoverResult }) },
+      ping_status: health.ping_status ?? (session.role === 'drained' || session.role === 'idle' ? 'Healthy' : 'HealthyBusy'),
+      platforms: { slack, discord, ...health.platforms, ...(session.handoverResult === undefined ? {} : { discord_handover: session.handoverResult }) },
     };
   };
 

@@ -1,5 +1,5 @@
 // Proves the Bedrock variables of the agent: guardrail id and version (DRAFT by default,
-// validated at start-up), prompt caching mode, fallback model.
+// validated at start-up), prompt caching mode, fallback model, idle and turn timeouts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
@@ -42,4 +42,15 @@ test('the fallback model is taken, unless it is the primary itself', async () =>
   assert.equal((await loadConfig({ BEDROCK_FALLBACK_MODEL_ID: 'amazon.nova-pro-v1:0' })).agent.fallbackModelId, 'amazon.nova-pro-v1:0');
   assert.match(await problemsOf({ BEDROCK_FALLBACK_MODEL_ID: 'us.anthropic.claude-sonnet-4-6' }), /^BEDROCK_FALLBACK_MODEL_ID: is the same model as BEDROCK_MODEL_ID/m);
   assert.match(await problemsOf({ BEDROCK_MODEL_ID: 'm1', BEDROCK_FALLBACK_MODEL_ID: 'm1' }), /^BEDROCK_FALLBACK_MODEL_ID: /m);
+});
+
+test('timeouts: 60 s idle and 300 s a turn by default; a turn bound below the idle bound is refused', async () => {
+  const { agent } = await loadConfig({});
+  assert.equal(agent.idleTimeoutMs, 60_000);
+  assert.equal(agent.turnTimeoutMs, 300_000);
+  const set = (await loadConfig({ BEDROCK_IDLE_TIMEOUT_SECONDS: '5', BEDROCK_TURN_TIMEOUT_SECONDS: '5' })).agent;
+  assert.deepEqual([set.idleTimeoutMs, set.turnTimeoutMs], [5000, 5000]);
+  assert.match(await problemsOf({ BEDROCK_TURN_TIMEOUT_SECONDS: '30' }), /^BEDROCK_TURN_TIMEOUT_SECONDS: is 30, less than BEDROCK_IDLE_TIMEOUT_SECONDS \(60\)/m);
+  assert.match(await problemsOf({ BEDROCK_IDLE_TIMEOUT_SECONDS: '0' }), /^BEDROCK_IDLE_TIMEOUT_SECONDS: must be a whole number from 1 to 3600/m);
+  assert.match(await problemsOf({ BEDROCK_TURN_TIMEOUT_SECONDS: '1.5' }), /^BEDROCK_TURN_TIMEOUT_SECONDS: must be a whole number/m);
 });

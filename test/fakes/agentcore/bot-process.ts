@@ -1,9 +1,10 @@
-// Starts the real bot (src/main.ts through tsx, or any given entry) on 127.0.0.1 with PORT=0 and
+// Starts the real bot (the bundle `npm start` runs, or any given entry) on 127.0.0.1 with PORT=0 and
 // no platform tokens, and resolves once its "runtime server listening" log line names the port.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { builtBridge } from '../../helpers/built-bridge.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -18,7 +19,7 @@ export interface BotProcess {
 
 export interface BotOptions {
   readonly env?: Record<string, string>;
-  /** Node arguments; default runs src/main.ts through tsx. */
+  /** Node arguments; default runs the bundle as `npm start` does. */
   readonly args?: readonly string[];
   readonly cwd?: string;
   readonly startTimeoutMs?: number;
@@ -44,7 +45,8 @@ export async function stopChild(child: ChildProcess, exited: Promise<number | nu
 
 export async function startBot(options: BotOptions = {}): Promise<BotProcess> {
   const inherited = inheritedEnv();
-  const child = spawn(process.execPath, [...(options.args ?? ['--import', 'tsx', 'src/main.ts'])], {
+  const args = options.args ?? ['--enable-source-maps', await builtBridge()];
+  const child = spawn(process.execPath, [...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...inherited, PORT: '0', LOG_LEVEL: 'info', AWS_EC2_METADATA_DISABLED: 'true', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -83,7 +83,9 @@ export class FakeBedrockServer implements FakeBedrock {
       body,
       headers: exchange.headers,
       httpVersion: exchange.httpVersion,
+      clientGone: false,
     };
+    this.#watchClientGone(exchange, request);
     this.requests.push(request);
     for (const check of this.#watchers) check();
     await this.#answer(exchange, request, startedAt);
@@ -94,7 +96,7 @@ export class FakeBedrockServer implements FakeBedrock {
     if (this.#takeModelThrottle(request.modelId)) return sendError(exchange, THROTTLE.status, THROTTLE.type, THROTTLE.message ?? '');
     const fault = this.#faults.shift();
     const holdsMidStream = request.operation === 'converseStream' && gate?.afterChunks !== undefined;
-    if (gate && !holdsMidStream) await this.#waitAt(gate);
+    if (gate && !holdsMidStream) await this.#waitAt(gate, exchange);
     if (fault?.kind === 'http') {
       return sendError(exchange, fault.fault.status, fault.fault.type, fault.fault.message ?? `${fault.fault.type} (injected by the fake)`);
     }
@@ -106,15 +108,15 @@ export class FakeBedrockServer implements FakeBedrock {
     const reply: FakeReply = fault?.kind === 'guardrail' ? { text: fault.text, stopReason: 'guardrail_intervened' } : await this.#respond(request);
     const plan = planReply(reply, request.body, request.modelId, this.#context);
     if (request.operation === 'converse') return this.#answerConverse(exchange, plan, fault, startedAt);
-    const hold = holdsMidStream && gate ? { afterChunks: gate.afterChunks ?? 0, wait: () => this.#waitAt(gate) } : undefined;
+    const hold = holdsMidStream && gate ? { afterChunks: gate.afterChunks ?? 0, wait: () => this.#waitAt(gate, exchange) } : undefined;
     const streamFault = fault?.kind === 'streamException' || fault?.kind === 'cut' ? fault : undefined;
-    const pause = (ms: number): Promise<void> => this.#pause(ms);
+    const pause = (ms: number): Promise<void> => this.#pause(ms, exchange);
     return writeStream(exchange, plan, { fault: streamFault, hold, latency: this.#latency, pause, startedAt });
   }
 
   async #answerConverse(exchange: Exchange, plan: PlannedReply, fault: Fault | undefined, startedAt: number): Promise<void> {
     const deltas = plan.textChunks.length + (plan.toolUse?.inputChunks.length ?? 0);
-    await this.#pause(this.#latency.firstChunkMs + this.#latency.perChunkMs * Math.max(0, deltas - 1));
+    await this.#pause(this.#latency.firstChunkMs + this.#latency.perChunkMs * Math.max(0, deltas - 1), exchange);
     if (fault?.kind === 'streamException') {
       const { status, type } = HTTP_EQUIVALENT[fault.type];
       return sendError(exchange, status, type, fault.message ?? `${type} (injected by the fake)`);
@@ -125,14 +127,25 @@ export class FakeBedrockServer implements FakeBedrock {
     exchange.end(fault?.kind === 'cut' ? json.slice(0, json.length >> 1) : json);
   }
 
-  #pause(ms: number): Promise<void> {
-    return ms > 0 ? delay(ms, undefined, { signal: this.#closing.signal }) : Promise.resolve();
+  /** Rejects (clearing its timer) when the fake closes or the client goes away. */
+  #pause(ms: number, exchange: Exchange): Promise<void> {
+    return ms > 0 ? delay(ms, undefined, { signal: AbortSignal.any([this.#closing.signal, exchange.clientGone]) }) : Promise.resolve();
   }
 
-  async #waitAt(gate: HoldGate): Promise<void> {
-    await gate.wait();
+  async #waitAt(gate: HoldGate, exchange: Exchange): Promise<void> {
+    // A client that gave up stops waiting here, so nothing of it is left behind.
+    await gate.wait(exchange.clientGone);
     // close() releases every gate; what was held must not then be answered on a dead socket.
     this.#closing.signal.throwIfAborted();
+  }
+
+  /** Records a client leaving before its answer was finished (a timeout, a cancellation), but not our own close(). */
+  #watchClientGone(exchange: Exchange, request: RecordedBedrockRequest): void {
+    const mark = (): void => {
+      if (!this.#closing.signal.aborted) request.clientGone = true;
+    };
+    if (exchange.clientGone.aborted) mark();
+    else exchange.clientGone.addEventListener('abort', mark, { once: true });
   }
 
   #enqueue(n: number, fault: Fault): void {

@@ -40,15 +40,26 @@ export class HoldGate implements FakeHold {
     return new Promise((resolve) => this.#watchers.push({ count, resolve }));
   }
 
-  async wait(): Promise<void> {
+  /** Waits for `release()`; rejects with `signal`'s reason (and stops counting as waiting) if it aborts first. */
+  async wait(signal?: AbortSignal): Promise<void> {
     this.#arrived += 1;
     this.#watchers = this.#watchers.filter((w) => (this.#arrived >= w.count ? (w.resolve(), false) : true));
     if (this.#released) return;
+    signal?.throwIfAborted();
     this.#waiting += 1;
+    let open: (() => void) | undefined;
+    let onAbort: (() => void) | undefined;
     try {
-      await new Promise<void>((resolve) => this.#openers.push(resolve));
+      await new Promise<void>((resolve, reject) => {
+        open = resolve;
+        this.#openers.push(resolve);
+        onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new Error('the client went away'));
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
     } finally {
       this.#waiting -= 1;
+      this.#openers = this.#openers.filter((opener) => opener !== open);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
   }
 }

@@ -24,6 +24,8 @@ export interface Exchange {
   readonly gone: boolean;
   /** True once the status line went out; after that an error can only cut the response. */
   readonly started: boolean;
+  /** Aborted when the client closes its stream or socket before the answer was finished. */
+  readonly clientGone: AbortSignal;
 }
 
 export interface SniffingServer {
@@ -100,7 +102,14 @@ function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 
 function fromHttp1(req: http.IncomingMessage, res: http.ServerResponse): Exchange {
   res.on('error', () => undefined);
+  const clientGone = new AbortController();
+  let resetByUs = false;
+  // 'close' comes after a finished answer too; only an unfinished one we did not cut means the client left.
+  res.on('close', () => {
+    if (!res.writableFinished && !resetByUs) clientGone.abort();
+  });
   return {
+    clientGone: clientGone.signal,
     method: req.method ?? 'GET',
     path: req.url ?? '/',
     headers: req.headers,
@@ -109,7 +118,10 @@ function fromHttp1(req: http.IncomingMessage, res: http.ServerResponse): Exchang
     respond: (status, headers) => void res.writeHead(status, headers),
     write: (chunk) => new Promise((resolve) => res.write(chunk, () => resolve())),
     end: (chunk) => void (chunk === undefined ? res.end() : res.end(chunk)),
-    reset: () => void res.socket?.destroy(),
+    reset: () => {
+      resetByUs = true;
+      res.socket?.destroy();
+    },
     get gone() {
       return res.destroyed || res.writableEnded || req.socket.destroyed;
     },
@@ -121,7 +133,16 @@ function fromHttp1(req: http.IncomingMessage, res: http.ServerResponse): Exchang
 
 function fromHttp2(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Exchange {
   stream.on('error', () => undefined);
+  const clientGone = new AbortController();
+  let resetByUs = false;
+  // A client's RST_STREAM (even NO_ERROR, what its close() sends) comes as 'aborted', and the
+  // writable side then counts as finished by 'close'; a dropped session comes as 'close' alone.
+  stream.on('aborted', () => clientGone.abort());
+  stream.on('close', () => {
+    if (!stream.writableFinished && !resetByUs) clientGone.abort();
+  });
   return {
+    clientGone: clientGone.signal,
     method: String(headers[':method'] ?? 'GET'),
     path: String(headers[':path'] ?? '/'),
     headers,
@@ -132,7 +153,10 @@ function fromHttp2(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpH
     end: (chunk) => void (chunk === undefined ? stream.end() : stream.end(chunk)),
     // Not stream.close(code): that ends the writable side first, so the client sees END_STREAM,
     // a clean end, and ignores the RST_STREAM behind it. destroy(error) sends INTERNAL_ERROR alone.
-    reset: () => void stream.destroy(new Error('stream reset by the fake')),
+    reset: () => {
+      resetByUs = true;
+      stream.destroy(new Error('stream reset by the fake'));
+    },
     get gone() {
       return stream.destroyed || stream.closed || stream.writableEnded;
     },

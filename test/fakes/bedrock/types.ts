@@ -13,6 +13,11 @@ export interface RecordedBedrockRequest {
   headers: IncomingHttpHeaders;
   /** '2.0' when the client spoke h2c, '1.1' otherwise. */
   httpVersion: string;
+  /**
+   * True once the client closed its stream or connection before the answer was finished (its
+   * timeout or cancellation); a held request is then dropped. Not set by the fake's own close().
+   */
+  clientGone: boolean;
 }
 
 /** The request body, loosely typed: the fake validates it rather than trusting a type. */
@@ -85,7 +90,7 @@ export type Fault =
 export interface FakeHold {
   /** Lets every request this hold has caught, and any it catches later, go on. Idempotent. */
   release(): void;
-  /** How many requests are waiting on this hold right now. */
+  /** How many requests are waiting on this hold right now (a request whose client went away is not). */
   readonly waiting: number;
   /** Resolves once `count` requests (default: all n) have reached the hold point. */
   reached(count?: number): Promise<void>;
