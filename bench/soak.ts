@@ -2,7 +2,7 @@
 //   [--heap-snapshots DIR]`:
 // does the bot's memory stay inside its declared budget under long, image-heavy traffic?
 //
-// Method. The fakes (Slack, Discord, Bedrock) run in this process on 127.0.0.1; the bot (tsc output,
+// Method. The fakes (Slack, Discord, Bedrock) run in this process on 127.0.0.1; the bot (the `npm start` bundle,
 // LOG_LEVEL=warn, production defaults but HISTORY_MAX_TOTAL_MB) runs as a child with the inspector
 // on. Traffic is open-loop at --rate messages a second (at most MAX_IN_FLIGHT unanswered): a share
 // start new conversations (Slack DMs, Slack threads, Discord DMs, Discord threads in turn), the rest
