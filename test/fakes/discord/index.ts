@@ -51,6 +51,8 @@ export interface FakeDiscord {
   botMessages(channelId?: string): StoredMessage[];
   waitForBotMessage(predicate?: (message: StoredMessage) => boolean, channelId?: string, timeoutMs?: number): Promise<StoredMessage>;
   sendUserMessage(input: UserMessageInput): StoredMessage;
+  /** Stops serving an attachment's bytes (404 after), so a long run frees what it uploaded. */
+  removeAttachment(url: string): boolean;
   /** Dispatches MESSAGE_CREATE for a stored message once more, as a replay after a resume can. */
   redeliverMessage(message: StoredMessage): void;
   /** Starts a public thread (type 11) in a guild text channel (default: the first) and dispatches THREAD_CREATE. */
@@ -144,6 +146,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       gateway.dispatch('MESSAGE_CREATE', store.gatewayMessage(message));
       return message;
     },
+    removeAttachment: (url) => store.blobs.delete(new URL(url).pathname),
     redeliverMessage: (message) => gateway.dispatch('MESSAGE_CREATE', store.gatewayMessage(message)),
     createThread: (name, parentId = defaultChannel, owner = DEFAULT_USER) => {
       const thread = store.createThread(parentId, name, store.ensureUser(owner).id);
