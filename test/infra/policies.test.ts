@@ -11,6 +11,11 @@ function statementsFor(statements: Statement[], prefix: string): Statement[] {
   return statements.filter((s) => actionsOf(s).some((a) => a.startsWith(prefix)));
 }
 
+function runtimeEnvironment(template: ReturnType<typeof synth>['template']): Record<string, unknown> {
+  const runtime = Object.values(template.findResources('AWS::BedrockAgentCore::Runtime'))[0] as { Properties: { EnvironmentVariables: Record<string, unknown> } };
+  return runtime.Properties.EnvironmentVariables;
+}
+
 function rendered(statements: Statement[]): string[] {
   return statements.flatMap(resourcesOf).map(renderArn);
 }
@@ -149,7 +154,7 @@ describe('choices through context', () => {
     const statements = roleStatements(template, 'RuntimeExecutionRole');
     assert.ok(rendered(statementsFor(statements, 'bedrock:InvokeModel')).includes('arn:{AWS::Partition}:bedrock:{AWS::Region}::foundation-model/anthropic.claude-3-haiku-20240307-v1:0'));
     assert.deepEqual(rendered(statementsFor(statements, 'bedrock:ApplyGuardrail')), ['arn:{AWS::Partition}:bedrock:{AWS::Region}:{AWS::AccountId}:guardrail/gr1a2b3c4d5e']);
-    const env = Object.values(template.findResources('AWS::BedrockAgentCore::Runtime'))[0]!.Properties.EnvironmentVariables as Record<string, unknown>;
+    const env = runtimeEnvironment(template);
     assert.equal(env.BEDROCK_FALLBACK_MODEL_ID, 'anthropic.claude-3-haiku-20240307-v1:0');
     assert.equal(env.BEDROCK_GUARDRAIL_ID, 'gr1a2b3c4d5e');
     assert.equal(env.BEDROCK_GUARDRAIL_VERSION, 'DRAFT');
@@ -158,7 +163,7 @@ describe('choices through context', () => {
   it('without them, neither is granted nor set', () => {
     const { template } = synth({});
     assert.deepEqual(statementsFor(roleStatements(template, 'RuntimeExecutionRole'), 'bedrock:ApplyGuardrail'), []);
-    const env = Object.values(template.findResources('AWS::BedrockAgentCore::Runtime'))[0]!.Properties.EnvironmentVariables as Record<string, unknown>;
+    const env = runtimeEnvironment(template);
     assert.equal(env.BEDROCK_FALLBACK_MODEL_ID, undefined);
     assert.equal(env.BEDROCK_GUARDRAIL_ID, undefined);
   });
