@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { defaults, environmentSchema, secretTokenKeys, type Environment } from './schema.js';
 import { readSecretTokens, type SecretTokens } from './secret-tokens.js';
+import { toTelemetryConfig, type TelemetryConfig } from './telemetry-config.js';
 
 export interface SlackConfig {
   readonly botToken: string;
@@ -98,6 +99,8 @@ export interface Config {
   readonly agent: AgentConfig;
   readonly limits: BridgeLimits;
   readonly selfHealing: SelfHealingConfig;
+  /** OpenTelemetry export; null when off (then no OTel module is loaded). */
+  readonly telemetry: TelemetryConfig | null;
   /** Values no log line may show. */
   readonly secretValues: readonly string[];
 }
@@ -127,8 +130,9 @@ export async function loadConfig(env: EnvSource, options: LoadConfigOptions = {}
     ...crossFieldProblems(merged),
     ...agentCrossFieldProblems(merged),
   ];
+  const telemetry = parsed.success ? toTelemetryConfig(parsed.data, awsRegion(env), problems) : null;
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  return freezeDeep(toConfig(parsed.data, env));
+  return freezeDeep(toConfig(parsed.data, env, telemetry));
 }
 
 function crossFieldProblems(env: Record<string, string | undefined>): string[] {
@@ -158,7 +162,7 @@ function timeoutProblems(e: Environment): string[] {
   ];
 }
 
-function toConfig(e: Environment, rawEnv: EnvSource): Config {
+function toConfig(e: Environment, rawEnv: EnvSource, telemetry: TelemetryConfig | null): Config {
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
@@ -224,7 +228,9 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
       watchdogSilenceMs: e.WATCHDOG_SILENCE_SECONDS * 1000,
       unhealthyAfterMs: e.UNHEALTHY_AFTER_SECONDS * 1000,
     },
+    telemetry,
     secretValues: [
+      ...(telemetry?.secretValues ?? []),
       e.SLACK_BOT_TOKEN,
       e.SLACK_APP_TOKEN,
       e.DISCORD_BOT_TOKEN,
@@ -232,6 +238,11 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
       rawEnv.AWS_SESSION_TOKEN,
     ].filter((value): value is string => value !== undefined && value !== ''),
   };
+}
+
+/** The AWS SDK's own region variables, for the telemetry endpoints and their signing. */
+function awsRegion(env: EnvSource): string | undefined {
+  return env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || undefined;
 }
 
 function describeIssues(error: z.ZodError): string[] {
