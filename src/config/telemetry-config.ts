@@ -3,9 +3,8 @@ import type { Environment } from './schema.js';
 /** Where one signal (traces or metrics) is posted, and how. */
 export interface OtlpTarget {
   readonly url: string;
+  /** Sent with every export; the body is always OTLP/HTTP protobuf (what ADOT's AWS exporters send too). */
   readonly headers: Readonly<Record<string, string>>;
-  /** OTLP/HTTP body: protobuf (the default) or JSON; both are accepted by the CloudWatch endpoints. */
-  readonly encoding: 'protobuf' | 'json';
   /** SigV4 signing for the AWS endpoints (X-Ray traces, CloudWatch metrics); null sends unsigned. */
   readonly signing: { readonly service: 'xray' | 'monitoring'; readonly region: string } | null;
 }
@@ -78,12 +77,9 @@ function target(e: Environment, signal: Signal, region: string | undefined, prob
     problems.push(`TELEMETRY_SIGV4: ${signal} to ${host} must be signed but no region is known; set AWS_REGION`);
     return null;
   }
-  const protocol = (signal === 'traces' ? e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL : e.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL) ?? e.OTEL_EXPORTER_OTLP_PROTOCOL;
   return {
     url,
     headers: { ...e.OTEL_EXPORTER_OTLP_HEADERS, ...(signal === 'traces' ? e.OTEL_EXPORTER_OTLP_TRACES_HEADERS : e.OTEL_EXPORTER_OTLP_METRICS_HEADERS) },
-    // gRPC is not offered: the CloudWatch OTLP endpoints speak HTTP only, so anything but http/json is protobuf.
-    encoding: protocol === 'http/json' ? 'json' : 'protobuf',
     signing: sign && signingRegion !== undefined ? { service: signingService[signal], region: signingRegion } : null,
   };
 }

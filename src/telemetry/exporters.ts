@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonMetricsSerializer, JsonTraceSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -66,7 +66,7 @@ export class OtlpSpanExporter implements SpanExporter {
   readonly #delivery: Delivery;
 
   constructor(
-    private readonly target: OtlpTarget,
+    target: OtlpTarget,
     timeoutMs: number,
     private readonly stamp: ResourceStamp,
     logger: Logger,
@@ -77,8 +77,7 @@ export class OtlpSpanExporter implements SpanExporter {
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     // A view of each span with the stamped resource; everything else reads through to the span.
     const stamped = spans.map((span) => Object.create(span, { resource: { value: this.stamp(span.resource) } }) as ReadableSpan);
-    const serializer = this.target.encoding === 'json' ? JsonTraceSerializer : ProtobufTraceSerializer;
-    void this.#delivery.deliver(serializer.serializeRequest(stamped)).then(done);
+    void this.#delivery.deliver(ProtobufTraceSerializer.serializeRequest(stamped)).then(done);
   }
 
   shutdown(): Promise<void> {
@@ -91,7 +90,7 @@ export class OtlpMetricExporter implements PushMetricExporter {
   readonly #delivery: Delivery;
 
   constructor(
-    private readonly target: OtlpTarget,
+    target: OtlpTarget,
     timeoutMs: number,
     private readonly stamp: ResourceStamp,
     logger: Logger,
@@ -100,8 +99,7 @@ export class OtlpMetricExporter implements PushMetricExporter {
   }
 
   export(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
-    const serializer = this.target.encoding === 'json' ? JsonMetricsSerializer : ProtobufMetricsSerializer;
-    void this.#delivery.deliver(serializer.serializeRequest({ ...metrics, resource: this.stamp(metrics.resource) })).then(done);
+    void this.#delivery.deliver(ProtobufMetricsSerializer.serializeRequest({ ...metrics, resource: this.stamp(metrics.resource) })).then(done);
   }
 
   /** Cumulative, the SDK's default: a lost export loses no counts, and a new session starts from zero with its own start time. */

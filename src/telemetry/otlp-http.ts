@@ -31,10 +31,6 @@ export class OtlpPoster {
         : new SignatureV4({ credentials: defaultProvider(), region: target.signing.region, service: target.signing.service, sha256: NodeSha256 });
   }
 
-  get contentType(): string {
-    return this.target.encoding === 'json' ? 'application/json' : 'application/x-protobuf';
-  }
-
   async post(body: Uint8Array): Promise<PostResult> {
     try {
       const headers = await this.#headers(body);
@@ -51,7 +47,7 @@ export class OtlpPoster {
   }
 
   async #headers(body: Uint8Array): Promise<Record<string, string>> {
-    const headers: Record<string, string> = { ...this.target.headers, 'content-type': this.contentType, host: this.#url.host };
+    const headers: Record<string, string> = { ...this.target.headers, 'content-type': 'application/x-protobuf', host: this.#url.host };
     if (this.#signer === undefined) return headers;
     const signed = await this.#signer.sign({
       method: 'POST',

@@ -49,15 +49,18 @@ class TracedTurn implements TurnTrace {
       'bridge.files': message.files?.length ?? 0,
       ...this.#session(),
     };
-    this.#root = options.tracer?.startSpan(`invoke_agent ${options.agentName}`, { kind: SpanKind.SERVER, attributes });
-    this.#phase = this.#child('receive');
+    const at = epochMs();
+    this.#root = options.tracer?.startSpan(`invoke_agent ${options.agentName}`, { kind: SpanKind.SERVER, startTime: at, attributes });
+    this.#phase = this.#child('receive', at);
   }
 
   phase(phase: TurnPhase): void {
     if (this.#ended) return;
-    this.#phase?.end();
+    // One instant ends a phase and starts the next, so the children tile the turn exactly.
+    const at = epochMs();
+    this.#phase?.end(at);
     this.#phaseName = phase;
-    this.#phase = this.#child(phase);
+    this.#phase = this.#child(phase, at);
   }
 
   firstToken(): void {
@@ -82,7 +85,8 @@ class TracedTurn implements TurnTrace {
       if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
       if (errorType !== undefined) span.setAttribute('error.type', errorType);
     }
-    this.#phase?.end();
+    const at = epochMs();
+    this.#phase?.end(at);
     this.#root?.setAttributes({
       ...this.#session(),
       ...this.#modelAttributes(),
@@ -90,11 +94,11 @@ class TracedTurn implements TurnTrace {
       'bridge.latency_ms': Math.round(latencyMs),
       ...(this.#firstTokenMs === undefined ? {} : { 'bridge.time_to_first_token_ms': Math.round(this.#firstTokenMs) }),
     });
-    this.#root?.end();
+    this.#root?.end(at);
     this.options.metrics?.recordTurn({ platform: this.message.platform, outcome, latencyMs, firstTokenMs: this.#firstTokenMs, modelId: this.#modelId, usage: this.#usage });
   }
 
-  #child(phase: TurnPhase): Span | undefined {
+  #child(phase: TurnPhase, at: number): Span | undefined {
     if (this.options.tracer === undefined || this.#root === undefined) return undefined;
     // Parented explicitly: no context manager is registered, the bot traces nothing else.
     const parent = trace.setSpan(ROOT_CONTEXT, this.#root);
@@ -102,8 +106,8 @@ class TracedTurn implements TurnTrace {
     return this.options.tracer.startSpan(
       isModel ? `chat ${this.options.modelId}` : phase,
       isModel
-        ? { kind: SpanKind.CLIENT, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'aws.bedrock', 'gen_ai.system': 'aws.bedrock', 'gen_ai.request.model': this.options.modelId, ...this.#session() } }
-        : { attributes: { 'bridge.phase': phase, ...this.#session() } },
+        ? { kind: SpanKind.CLIENT, startTime: at, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'aws.bedrock', 'gen_ai.system': 'aws.bedrock', 'gen_ai.request.model': this.options.modelId, ...this.#session() } }
+        : { startTime: at, attributes: { 'bridge.phase': phase, ...this.#session() } },
       parent,
     );
   }
@@ -122,6 +126,11 @@ class TracedTurn implements TurnTrace {
     const id = this.options.sessionId();
     return id === null ? {} : { 'session.id': id };
   }
+}
+
+/** Epoch milliseconds with sub-millisecond precision (the SDK's own clock mixes in Date.now()). */
+function epochMs(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** The error's code (BridgeError) or class name, never its message (it may quote the model or the user). */
