@@ -59,6 +59,7 @@ export class BridgeStack extends Stack {
         // A fresh session connects nothing until an invocation gives it its role (active, or
         // standby during a rotation): a session started by a stray call never doubles a listener.
         CONNECT_ON: 'invocation',
+        ...telemetryEnvironment(config.telemetry),
       },
     });
     // The image URI is a token until deploy; the L2 says so on every synth.
@@ -70,6 +71,8 @@ export class BridgeStack extends Stack {
       actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
       resources: modelResourceArns(config.modelId, { partition: this.partition, region: this.region, account: this.account }, config.modelRegions),
     }));
+
+    if (config.telemetry) grantTelemetryExport(runtime.role);
 
     // Follows the runtime version the stack deploys; `npm run deploy` moves it between deploys.
     const endpoint = runtime.addEndpoint(config.endpointName, {
@@ -96,6 +99,34 @@ export class BridgeStack extends Stack {
       RotationTableName: keepalive.table.tableName,
     };
   }
+}
+
+/**
+ * On: the bot exports to the X-Ray and CloudWatch OTLP endpoints of its region, as ADOT does when
+ * AGENT_OBSERVABILITY_ENABLED is set; a missing region turns telemetry off rather than failing
+ * (TELEMETRY stays `auto`). Off: TELEMETRY=off, and nothing OpenTelemetry is even loaded.
+ */
+function telemetryEnvironment(on: boolean): Record<string, string> {
+  return on ? { AGENT_OBSERVABILITY_ENABLED: 'true' } : { TELEMETRY: 'off' };
+}
+
+/**
+ * What the OTLP exports need beyond the L2 role. Spans: the X-Ray OTLP endpoint is authorized as
+ * xray:PutTraceSegments, which the L2 already grants on "*" (X-Ray has no resource-level
+ * permissions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html;
+ * https://docs.aws.amazon.com/xray/latest/devguide/xray-opentelemetry-bearer-token.html).
+ * Metrics: the CloudWatch OTLP endpoint (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/metrics-otel-send.html)
+ * is authorized as cloudwatch:PutMetricData (its API-key policy, CloudWatchAPIKeyAccess, grants
+ * exactly that). PutMetricData has no resource-level permissions, so "*" is required; an OTLP
+ * export names no CloudWatch namespace, so the L2's grant conditioned on namespace
+ * "bedrock-agentcore" is not relied on.
+ */
+function grantTelemetryExport(role: iam.IRole): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'OtlpMetricsExport',
+    actions: ['cloudwatch:PutMetricData'],
+    resources: ['*'],
+  }));
 }
 
 function platformSecret(stack: Stack, config: StackConfig): secretsmanager.ISecret {

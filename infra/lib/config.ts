@@ -32,6 +32,8 @@ export interface StackConfig {
   /** Regions a cross-region inference profile routes to; empty means the stack's own region. */
   readonly modelRegions: readonly string[];
   readonly logLevel: string;
+  /** OpenTelemetry export to X-Ray and CloudWatch (docs/observability.md); off sets TELEMETRY=off. */
+  readonly telemetry: boolean;
   readonly secret: { readonly create: true; readonly name: string } | { readonly create: false; readonly name: string };
   readonly idleTimeoutSeconds: number;
   readonly maxLifetimeSeconds: number;
@@ -144,6 +146,7 @@ export function parseStackConfig(read: ContextReader): StackConfig {
     modelId: text('modelId', DEFAULTS.modelId),
     modelRegions: list('modelRegions'),
     logLevel,
+    telemetry: text('telemetry', 'on').toLowerCase() !== 'off',
     secret: existingSecretName
       ? { create: false, name: existingSecretName }
       : { create: true, name: text('secretName', DEFAULTS.secretName) },

@@ -53,6 +53,15 @@ describe('runtime execution role', () => {
     for (const arn of rendered(writes)) assert.match(arn, /:log-group:\/aws\/bedrock-agentcore\/runtimes\//);
   });
 
+  it('may export spans (xray:PutTraceSegments) and OTLP metrics (cloudwatch:PutMetricData), both necessarily on "*"', () => {
+    const xray = statements.filter((s) => actionsOf(s).includes('xray:PutTraceSegments'));
+    assert.deepEqual(rendered(xray), ['*']);
+    const metrics = statements.filter((s) => s.Sid === 'OtlpMetricsExport');
+    assert.equal(metrics.length, 1);
+    assert.deepEqual(actionsOf(metrics[0]!), ['cloudwatch:PutMetricData']);
+    assert.deepEqual(rendered(metrics), ['*']);
+  });
+
   it('has no "*" resource for bedrock, secretsmanager or ECR image actions', () => {
     const scoped = statements.filter((s) =>
       actionsOf(s).some((a) => a.startsWith('bedrock:') || a.startsWith('secretsmanager:') || (a.startsWith('ecr:') && a !== 'ecr:GetAuthorizationToken')));
