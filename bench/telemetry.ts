@@ -107,5 +107,5 @@ const figures = rows.map(([label, key, unit]) => {
   process.stdout.write(`${label.padEnd(34)} off p50 ${String(round(off.p50)).padStart(7)} ${unit}   on p50 ${String(round(on.p50)).padStart(7)} ${unit}   (${on.p50 >= off.p50 ? '+' : ''}${round(on.p50 - off.p50)} ${unit})\n`);
   return { label, unit, off: off.p50, on: on.p50, n: Math.min(off.n, on.n) };
 });
-process.stdout.write(`TELEMETRY_JSON ${JSON.stringify({ runs, messages, failures, exports: otlp.requests.length, refused, figures })}\n`);
+process.stdout.write(`TELEMETRY_JSON ${JSON.stringify({ runs, messages, failures, exports: otlp.requests.length, refused, figures, samples })}\n`);
 process.exit(failures > 0 || refused > 0 ? 1 : 0);

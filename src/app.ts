@@ -52,7 +52,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     maxConversations: config.limits.historyMaxConversations,
     maxAttachmentBytes: config.limits.historyMaxFileBytes,
   });
-  const telemetry = await startTelemetry(config.telemetry, {
+  const telemetry = startTelemetry(config.telemetry, {
     logger: logger.child({ component: 'telemetry' }),
     imageVersion: config.imageVersion,
     modelId: config.agent.modelId,

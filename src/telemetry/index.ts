@@ -4,7 +4,7 @@
  * import only when the config turns telemetry on, so an unconfigured bot loads and does nothing.
  */
 import type { TelemetryConfig } from '../config/index.js';
-import type { TurnObserver } from '../core/index.js';
+import type { TurnObserver, TurnTrace } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import type { MetricSources } from './bridge-metrics.js';
 
@@ -26,9 +26,29 @@ export interface Telemetry {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-/** Starts telemetry when `config` is not null; otherwise returns undefined having loaded nothing. */
-export async function startTelemetry(config: TelemetryConfig | null, options: TelemetryOptions): Promise<Telemetry | undefined> {
+/**
+ * Starts telemetry when `config` is not null; otherwise returns undefined having loaded nothing.
+ * Returns at once: the SDK loads meanwhile, so start-up (the first /ping) does not wait for it,
+ * and a turn that began before it was ready is simply not traced.
+ */
+export function startTelemetry(config: TelemetryConfig | null, options: TelemetryOptions): Telemetry | undefined {
   if (config === null) return undefined;
-  const { startPipeline } = await import('./pipeline.js');
-  return startPipeline(config, options);
+  let pipeline: Telemetry | undefined;
+  const loading = import('./pipeline.js').then(
+    ({ startPipeline }) => (pipeline = startPipeline(config, options)),
+    (error: unknown) => {
+      options.logger.error('telemetry could not start; running without it', { error });
+      return undefined;
+    },
+  );
+  return {
+    observer: { begin: (message) => pipeline?.observer.begin(message) ?? untraced },
+    async shutdown(timeoutMs) {
+      const startedAt = Date.now();
+      const started = await Promise.race([loading, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref())]);
+      await started?.shutdown(Math.max(0, timeoutMs - (Date.now() - startedAt)));
+    },
+  };
 }
+
+const untraced: TurnTrace = { phase: () => undefined, firstToken: () => undefined, model: () => undefined, end: () => undefined };
