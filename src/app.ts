@@ -3,7 +3,7 @@ import { BedrockAgent, ToolRegistry, bridgeStatusTool, currentTimeTool } from '.
 import { ConfigError, loadConfig, parseLogLevel, type Config, type EnvSource, type LoadConfigOptions } from './config/index.js';
 import { Bridge, ConversationHistory, PlatformConnection, type ChatPlatform } from './core/index.js';
 import { createLogger, Redactor, type Logger } from './log/index.js';
-import { HealthMonitor, SessionRoles, StatusReport, TaskRegistry, startRuntimeServer, type ChatPlatformName, type RuntimeServer } from './runtime/index.js';
+import { HealthMonitor, ProcessStats, SessionRoles, StatusReport, TaskRegistry, startRuntimeServer, type ChatPlatformName, type RuntimeServer } from './runtime/index.js';
 import { createPlatforms } from './platforms/index.js';
 import { startTelemetry, type PlatformFigures } from './telemetry/index.js';
 
@@ -51,6 +51,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     maxChars: config.limits.historyMaxChars,
     maxConversations: config.limits.historyMaxConversations,
     maxAttachmentBytes: config.limits.historyMaxFileBytes,
+    maxTotalBytes: config.limits.historyMaxTotalBytes,
   });
   const telemetry = startTelemetry(config.telemetry, {
     logger: logger.child({ component: 'telemetry' }),
@@ -65,6 +66,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     logger: logger.child({ component: 'bridge' }),
     maxConcurrentTurns: config.limits.maxConcurrentTurns,
     maxQueuedPerConversation: config.limits.maxQueuedPerConversation,
+    maxQueuedTotal: config.limits.maxQueuedTotal,
     rateLimitPerUserPerMinute: config.limits.rateLimitPerUserPerMinute,
     ...(telemetry === undefined ? {} : { observer: telemetry.observer }),
   });
@@ -89,6 +91,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
   const roles = new SessionRoles({ platforms, bridge, logger: logger.child({ component: 'session' }) });
   const tasks = new TaskRegistry();
+  const processStats = new ProcessStats();
   const health = new HealthMonitor({
     connections: Object.values(connections),
     busyWork: () => bridge.inFlight,
@@ -106,6 +109,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     health,
     sessionId: () => sessionId,
     role: () => roles.role,
+    process: () => processStats.snapshot(),
+    history: () => history.stats(),
     roleSince: () => roles.since,
     platformDetails: Object.fromEntries(platforms.flatMap((p) => (p.statusDetails === undefined ? [] : [[p.name, () => p.statusDetails?.() ?? {}]]))),
   });
@@ -137,6 +142,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       // Within AgentCore's ~15 s after SIGTERM: the drain took at most the grace, this a bounded rest.
       await telemetry?.shutdown(telemetryFlushMs);
       await server.close();
+      processStats.stop();
       logger.info('shut down', { reason, ...drained });
     })();
     return stopping;

@@ -4,7 +4,6 @@
 import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { KEEPALIVE_TIMEOUT_SECONDS } from './config.js';
@@ -12,8 +11,9 @@ import type { StackConfig } from './config.js';
 import { asInterface } from './cdk-types.js';
 import { ImageBuild } from './image-build.js';
 import { Keepalive } from './keepalive.js';
-import { modelResourceArns } from './model-arns.js';
+import { acknowledgeRule } from './nag.js';
 import { buildNetwork } from './network.js';
+import { runtimeExecutionRole } from './runtime-role.js';
 
 /** The JSON keys the bot reads from the secret's SecretString. */
 export const SECRET_KEYS = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'DISCORD_BOT_TOKEN'] as const;
@@ -41,9 +41,21 @@ export class BridgeStack extends Stack {
 
   /** The runtime with its `live` endpoint and execution role, and the keepalive; returns their outputs. */
   private addRuntime(config: StackConfig, image: ImageBuild, secret: secretsmanager.ISecret): Record<string, string> {
+    const role = runtimeExecutionRole(this, {
+      runtimeName: config.runtimeName,
+      repository: image.repository,
+      secret,
+      modelId: config.modelId,
+      modelRegions: config.modelRegions,
+      fallbackModelId: config.fallbackModelId,
+      guardrailId: config.guardrail?.id ?? null,
+      telemetry: config.telemetry,
+    });
     const runtime = new agentcore.Runtime(this, 'Runtime', {
       runtimeName: config.runtimeName,
       description: 'Slack and Discord chat bridge to Amazon Bedrock',
+      // Read-only to the L2: the role's statements are all in runtime-role.ts.
+      executionRole: role.withoutPolicyUpdates(),
       agentRuntimeArtifact: agentcore.AgentRuntimeArtifact.fromEcrRepository(image.repository, config.imageTag),
       networkConfiguration: buildNetwork(this, config.network),
       protocolConfiguration: agentcore.ProtocolType.HTTP,
@@ -55,6 +67,8 @@ export class BridgeStack extends Stack {
         IMAGE_VERSION: config.imageVersion,
         BRIDGE_SECRET_ID: secret.secretArn,
         BEDROCK_MODEL_ID: config.modelId,
+        ...(config.fallbackModelId === '' ? {} : { BEDROCK_FALLBACK_MODEL_ID: config.fallbackModelId }),
+        ...(config.guardrail === null ? {} : { BEDROCK_GUARDRAIL_ID: config.guardrail.id, BEDROCK_GUARDRAIL_VERSION: config.guardrail.version }),
         LOG_LEVEL: config.logLevel,
         // A fresh session connects nothing until an invocation gives it its role (active, or
         // standby during a rotation): a session started by a stray call never doubles a listener.
@@ -62,17 +76,11 @@ export class BridgeStack extends Stack {
         ...telemetryEnvironment(config.telemetry),
       },
     });
+    // AgentCore pulls the image when it creates the runtime: the role's policies must exist first
+    // (the L2 waits for a role only when it made the role itself).
+    runtime.node.addDependency(role);
     // The image URI is a token until deploy; the L2 says so on every synth.
     Annotations.of(runtime).acknowledgeInfo('aws-cdk-lib.aws-bedrockagentcore:containerUriValidationSkipped');
-    // The L2 role already writes the runtime's logs and pulls from the repository it was given.
-    secret.grantRead(runtime.role);
-    runtime.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'InvokeChosenModel',
-      actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-      resources: modelResourceArns(config.modelId, { partition: this.partition, region: this.region, account: this.account }, config.modelRegions),
-    }));
-
-    if (config.telemetry) grantTelemetryExport(runtime.role);
 
     // Follows the runtime version the stack deploys; `npm run deploy` moves it between deploys.
     const endpoint = runtime.addEndpoint(config.endpointName, {
@@ -94,6 +102,7 @@ export class BridgeStack extends Stack {
       RuntimeId: runtime.agentRuntimeId,
       EndpointName: config.endpointName,
       KeepaliveFunctionName: keepalive.function.functionName,
+      KeepaliveRuleName: keepalive.schedule.ruleName,
       SessionId: config.sessionId,
       KeepaliveAlarmName: keepalive.alarm.alarmName,
       RotationTableName: keepalive.table.tableName,
@@ -110,28 +119,9 @@ function telemetryEnvironment(on: boolean): Record<string, string> {
   return on ? { AGENT_OBSERVABILITY_ENABLED: 'true' } : { TELEMETRY: 'off' };
 }
 
-/**
- * What the OTLP exports need beyond the L2 role. Spans: the X-Ray OTLP endpoint is authorized as
- * xray:PutTraceSegments, which the L2 already grants on "*" (X-Ray has no resource-level
- * permissions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html;
- * https://docs.aws.amazon.com/xray/latest/devguide/xray-opentelemetry-bearer-token.html).
- * Metrics: the CloudWatch OTLP endpoint (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/metrics-otel-send.html)
- * is authorized as cloudwatch:PutMetricData (its API-key policy, CloudWatchAPIKeyAccess, grants
- * exactly that). PutMetricData has no resource-level permissions, so "*" is required; an OTLP
- * export names no CloudWatch namespace, so the L2's grant conditioned on namespace
- * "bedrock-agentcore" is not relied on.
- */
-function grantTelemetryExport(role: iam.IRole): void {
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    sid: 'OtlpMetricsExport',
-    actions: ['cloudwatch:PutMetricData'],
-    resources: ['*'],
-  }));
-}
-
 function platformSecret(stack: Stack, config: StackConfig): secretsmanager.ISecret {
   if (!config.secret.create) return secretsmanager.Secret.fromSecretNameV2(stack, 'PlatformTokens', config.secret.name);
-  return asInterface<secretsmanager.ISecret>(new secretsmanager.Secret(stack, 'PlatformTokens', {
+  const created = new secretsmanager.Secret(stack, 'PlatformTokens', {
     secretName: config.secret.name,
     description:
       `Chat platform tokens for the AgentCore chat bridge. Set SecretString to a JSON object with the keys ` +
@@ -139,5 +129,9 @@ function platformSecret(stack: Stack, config: StackConfig): secretsmanager.ISecr
       'leave a platform\'s keys out to disable it.',
     // Created holding "{}": the bot starts with both platforms disabled until the operator fills it in.
     secretObjectValue: {},
-  }));
+  });
+  acknowledgeRule(created, 'AwsSolutions-SMG4',
+    'The values are tokens Slack and Discord issue (xoxb- bot, xapp- app-level, Discord bot token); Secrets Manager cannot mint ' +
+      'new ones: they are regenerated in the Slack app settings and the Discord Developer Portal, then written here by the operator.');
+  return asInterface<secretsmanager.ISecret>(created);
 }

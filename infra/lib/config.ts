@@ -31,6 +31,10 @@ export interface StackConfig {
   readonly modelId: string;
   /** Regions a cross-region inference profile routes to; empty means the stack's own region. */
   readonly modelRegions: readonly string[];
+  /** BEDROCK_FALLBACK_MODEL_ID for the bot, granted like the model; empty: none. */
+  readonly fallbackModelId: string;
+  /** A Bedrock Guardrail every call goes through (BEDROCK_GUARDRAIL_ID/VERSION); empty id: none. */
+  readonly guardrail: { readonly id: string; readonly version: string } | null;
   readonly logLevel: string;
   /** OpenTelemetry export to X-Ray and CloudWatch (docs/observability.md); off sets TELEMETRY=off. */
   readonly telemetry: boolean;
@@ -145,6 +149,8 @@ export function parseStackConfig(read: ContextReader): StackConfig {
     imageVersion: text('imageVersion', DEFAULTS.imageVersion),
     modelId: text('modelId', DEFAULTS.modelId),
     modelRegions: list('modelRegions'),
+    fallbackModelId: text('fallbackModelId', ''),
+    guardrail: parseGuardrail(text('guardrailId', ''), text('guardrailVersion', 'DRAFT'), problems),
     logLevel,
     telemetry: text('telemetry', 'on').toLowerCase() !== 'off',
     secret: existingSecretName
@@ -161,6 +167,17 @@ export function parseStackConfig(read: ContextReader): StackConfig {
   };
   if (problems.length > 0) throw new StackConfigError(problems);
   return Object.freeze(config);
+}
+
+/** The bot's own rule for a guardrail (src/config/schema.ts): an id or a guardrail ARN; a version number or DRAFT. */
+function parseGuardrail(id: string, version: string, problems: string[]): StackConfig['guardrail'] {
+  if (id === '') return null;
+  if (!/^(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+)$/.test(id)) {
+    problems.push(`guardrailId=${id} must be a guardrail id (lowercase letters and digits) or a guardrail ARN`);
+  }
+  const normalised = version.toUpperCase() === 'DRAFT' ? 'DRAFT' : version;
+  if (!/^(?:[1-9][0-9]{0,7}|DRAFT)$/.test(normalised)) problems.push(`guardrailVersion=${version} must be a version number (1, 2, ...) or DRAFT`);
+  return { id, version: normalised };
 }
 
 function seconds(raw: string, key: string, problems: string[]): number {

@@ -35,6 +35,7 @@ export class Keepalive extends Construct {
   readonly function: NodejsFunction;
   readonly alarm: cloudwatch.Alarm;
   readonly table: dynamodb.Table;
+  readonly schedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: KeepaliveProps) {
     super(scope, id);
@@ -43,12 +44,23 @@ export class Keepalive extends Construct {
     this.table = new dynamodb.Table(this, 'RotationState', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // A bad write by a faulty rotation can be rolled back; the cost is per GB of two small items.
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Our own role rather than the AWSLambdaBasicExecutionRole managed policy (log writes to every
+    // log group in the account): it writes only to the function's own log group below.
+    const role = new iam.Role(this, 'FunctionServiceRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'The chat bridge keepalive: invoke the runtime, keep the rotation state, write its own logs',
+    });
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
+    logGroup.grantWrite(role);
     this.function = new NodejsFunction(this, 'Function', {
       entry: ENTRY,
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      role,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       // A rotation: a cold successor microVM (image pull plus bot start), standby polling, handover,
@@ -67,7 +79,7 @@ export class Keepalive extends Construct {
         // Outlives a run killed at its timeout, so a late overlapping run waits instead of acting.
         LEASE_SECONDS: String(props.timeoutSeconds + 60),
       },
-      logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup,
       bundling: {
         // Local esbuild only: bundling must never fall back to a Docker container.
         forceDockerBundling: false,
@@ -75,7 +87,7 @@ export class Keepalive extends Construct {
         externalModules: [],
         minify: true,
         sourceMap: true,
-        target: 'node22',
+        target: 'node24',
       },
       description: 'Keeps the AgentCore chat bridge session alive and rotates it before its maximum lifetime',
     });
@@ -87,7 +99,7 @@ export class Keepalive extends Construct {
     }));
     // Read and compare-and-swap the two items; nothing else (no scans, deletes or updates).
     this.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    new events.Rule(this, 'Schedule', {
+    this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Invoke the chat bridge keepalive',
       schedule: events.Schedule.rate(Duration.minutes(props.everyMinutes)),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2 })],

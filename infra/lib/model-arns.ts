@@ -33,7 +33,7 @@ export function modelResourceArns(modelId: string, scope: ModelArnScope, regions
   const baseModel = rest.join('.');
   const profileArn = `arn:${partition}:bedrock:${region}:${account}:inference-profile/${modelId}`;
 
-  if (prefix === 'global' && baseModel) {
+  if (isGlobalProfile(modelId)) {
     // Global profiles route to any commercial region; AWS documents the region-less model ARN.
     return [profileArn, foundation('*', baseModel), `arn:${partition}:bedrock:::foundation-model/${baseModel}`];
   }
@@ -44,4 +44,10 @@ export function modelResourceArns(modelId: string, scope: ModelArnScope, regions
   }
   // A plain foundation model id is invoked in our own region only.
   return [foundation(region, modelId)];
+}
+
+/** A global cross-region inference profile (`global.<model>`): it may route to any commercial region. */
+export function isGlobalProfile(modelId: string): boolean {
+  const [prefix, ...rest] = modelId.split('.');
+  return prefix === 'global' && rest.join('.').length > 0;
 }

@@ -1,8 +1,9 @@
 // PUBLIC by default. VPC mode places the runtime's ENIs in private subnets; the bot still needs
 // a route to Slack and Discord (a NAT gateway), but the AWS traffic (image pull, logs, the
 // secret, the model) can stay inside the VPC through endpoints, which also works with no NAT.
-import { Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { RuntimeNetworkConfiguration } from 'aws-cdk-lib/aws-bedrockagentcore';
 import type { Construct } from 'constructs';
 import { asInterface } from './cdk-types.js';
@@ -25,6 +26,15 @@ export function buildNetwork(scope: Construct, choice: NetworkChoice): RuntimeNe
           { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
           { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         ],
+        // Accepted and rejected flows: "is the bot reaching Slack, Discord and the endpoints?" is
+        // the first question when it is not. Only HTTPS leaves this VPC, so the volume is small.
+        flowLogs: {
+          all: {
+            destination: ec2.FlowLogDestination.toCloudWatchLogs(asInterface<logs.ILogGroup>(
+              new logs.LogGroup(scope, 'VpcFlowLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }))),
+            trafficType: ec2.FlowLogTrafficType.ALL,
+          },
+        },
       }))
     : ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
         vpcId: choice.vpcId,

@@ -17,6 +17,8 @@ export interface OperatorOptions {
   readonly qualifier: string;
   readonly sessionId?: string;
   readonly functionName?: string;
+  /** The EventBridge rule that runs the keepalive (KeepaliveRuleName output). */
+  readonly ruleName?: string;
   /** The rotation state table (RotationTableName output). */
   readonly tableName?: string;
   readonly projectName?: string;
@@ -31,7 +33,7 @@ export interface OperatorOptions {
 
 type Outputs = Partial<Record<
   'RuntimeArn' | 'RuntimeId' | 'EndpointName' | 'KeepaliveFunctionName' | 'SessionId' | 'CodeBuildProjectName' | 'SourceBucketName' | 'RepositoryUri' | 'ImageTag' |
-  'RotationTableName',
+  'RotationTableName' | 'KeepaliveRuleName',
   string
 >>;
 
@@ -49,6 +51,7 @@ export function loadOptions(flags: Flags, env: Env): OperatorOptions {
     sessionId: pick(flags['session-id'], env.SESSION_ID),
     stateSessionId: pick(typeof state.sessionId === 'string' ? state.sessionId : undefined, outputs.SessionId),
     functionName: pick(flags['function-name'], env.KEEPALIVE_FUNCTION_NAME, outputs.KeepaliveFunctionName),
+    ruleName: pick(flags['rule-name'], env.KEEPALIVE_RULE_NAME, outputs.KeepaliveRuleName),
     tableName: pick(flags['table-name'], env.ROTATION_TABLE_NAME, outputs.RotationTableName),
     projectName: pick(env.CODEBUILD_PROJECT_NAME, outputs.CodeBuildProjectName),
     sourceBucket: pick(env.SOURCE_BUCKET_NAME, outputs.SourceBucketName),

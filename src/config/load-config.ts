@@ -62,6 +62,10 @@ export interface BridgeLimits {
   readonly rateLimitPerUserPerMinute: number;
   /** File bytes a conversation keeps for later turns. */
   readonly historyMaxFileBytes: number;
+  /** Text and file bytes history holds across all conversations. */
+  readonly historyMaxTotalBytes: number;
+  /** Messages waiting across all conversations before new ones are refused. */
+  readonly maxQueuedTotal: number;
   /** Approximate tokens of earlier thread messages shown on a first mention in a thread. */
   readonly contextTokenBudget: number;
 }
@@ -126,7 +130,7 @@ export async function loadConfig(env: EnvSource, options: LoadConfigOptions = {}
   }
   const parsed = environmentSchema.safeParse(merged);
   const problems = [
-    ...(parsed.success ? timeoutProblems(parsed.data) : describeIssues(parsed.error)),
+    ...(parsed.success ? [...timeoutProblems(parsed.data), ...historyBudgetProblems(parsed.data)] : describeIssues(parsed.error)),
     ...crossFieldProblems(merged),
     ...agentCrossFieldProblems(merged),
   ];
@@ -160,6 +164,14 @@ function timeoutProblems(e: Environment): string[] {
   return [
     `BEDROCK_TURN_TIMEOUT_SECONDS: is ${e.BEDROCK_TURN_TIMEOUT_SECONDS}, less than BEDROCK_IDLE_TIMEOUT_SECONDS (${e.BEDROCK_IDLE_TIMEOUT_SECONDS}); a turn must be allowed at least one idle wait, so raise it or lower the idle timeout`,
   ];
+}
+
+/** The total budget must hold one conversation's text (2 bytes a character), or the ceiling could not hold. */
+function historyBudgetProblems(e: Environment): string[] {
+  const textBytes = e.HISTORY_MAX_CHARS * 2;
+  if (e.HISTORY_MAX_TOTAL_MB * 1024 * 1024 >= textBytes) return [];
+  const needed = Math.ceil(textBytes / 1024 / 1024);
+  return [`HISTORY_MAX_TOTAL_MB: ${e.HISTORY_MAX_TOTAL_MB} cannot hold one conversation of HISTORY_MAX_CHARS=${e.HISTORY_MAX_CHARS} (2 bytes a character); set it to ${needed} or more, or lower HISTORY_MAX_CHARS`];
 }
 
 function toConfig(e: Environment, rawEnv: EnvSource, telemetry: TelemetryConfig | null): Config {
@@ -218,6 +230,8 @@ function toConfig(e: Environment, rawEnv: EnvSource, telemetry: TelemetryConfig 
       shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
       rateLimitPerUserPerMinute: e.RATE_LIMIT_PER_USER_PER_MINUTE,
       historyMaxFileBytes: e.HISTORY_MAX_FILE_MB * 1024 * 1024,
+      historyMaxTotalBytes: e.HISTORY_MAX_TOTAL_MB * 1024 * 1024,
+      maxQueuedTotal: e.MAX_QUEUED_TOTAL,
       contextTokenBudget: e.CONTEXT_TOKEN_BUDGET,
     },
     selfHealing: {

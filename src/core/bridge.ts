@@ -5,6 +5,7 @@ import type { Logger } from '../log/index.js';
 import type { ConversationHistory } from './conversation-history.js';
 import { ConversationQueue } from './conversation-queue.js';
 import { RecentIds } from './recent-ids.js';
+import { RefusalThrottle, refusalKey } from './refusal-throttle.js';
 import type { ChatResult, UsageTotals as TokenUsage } from '../agent/types.js';
 import type { ChatAgent, ConversationTurn, InboundMessage, PlatformName, ReplyChannel, ReplySink, TurnObserver, TurnTrace } from './types.js';
 import { UserRateLimit } from './user-rate-limit.js';
@@ -15,6 +16,8 @@ export interface BridgeOptions {
   readonly logger: Logger;
   readonly maxConcurrentTurns: number;
   readonly maxQueuedPerConversation: number;
+  /** Messages waiting across all conversations; beyond it a message is refused (queue_full). */
+  readonly maxQueuedTotal?: number;
   /** Messages one chat user may send per minute; 0 turns the limit off. */
   readonly rateLimitPerUserPerMinute?: number;
   /** Traces and times each accepted turn (telemetry); absent, nothing is done for it. */
@@ -30,6 +33,10 @@ export interface PlatformCounters {
   answered: number;
   failed: number;
   rateLimited: number;
+  /** Refused because the conversation's queue or the whole queue was full (also counted in failed). */
+  queueFull: number;
+  /** Refusals not posted: the same user was already told in that conversation within the minute. */
+  refusalsNotPosted: number;
   inFlight: number;
 }
 
@@ -57,6 +64,7 @@ export const lateAnswerPrefix = '_(Sorry for the late answer: I was offline when
 const genericFailure = 'Sorry, something went wrong on my side while answering. Please try again in a moment.';
 const interruptedFailure = 'I was restarted before I could finish this answer. Please ask again.';
 const queueFullReply = 'I am still working through earlier messages in this conversation. Please wait a moment and try again.';
+const busyReply = 'I have too many messages waiting right now. Please try again in a few minutes.';
 const rateLimitedReply = (limit: number) => `You are sending messages faster than I can answer (the limit is ${limit} a minute). Please wait a moment and ask again.`;
 
 /**
@@ -69,11 +77,12 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
   readonly #counters = new Map<PlatformName, PlatformCounters>();
   readonly #shutdown = new AbortController();
   readonly #rateLimit: UserRateLimit | undefined;
+  readonly #refusals = new RefusalThrottle();
   #accepting = true;
 
   constructor(private readonly options: BridgeOptions) {
     super();
-    this.#queue = new ConversationQueue(options.maxConcurrentTurns, options.maxQueuedPerConversation);
+    this.#queue = new ConversationQueue(options.maxConcurrentTurns, options.maxQueuedPerConversation, options.maxQueuedTotal);
     this.#seen = new RecentIds(dedupeTtlMs, dedupeMaxEntries);
     const perMinute = options.rateLimitPerUserPerMinute ?? 0;
     this.#rateLimit = perMinute > 0 ? new UserRateLimit(perMinute) : undefined;
@@ -96,16 +105,17 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
     // Operators talking through /invocations are not rate-limited; chat users are.
     if (message.platform !== 'invocation' && this.#rateLimit?.allow(`${message.platform}:${message.authorId}`) === false) {
       counters.rateLimited += 1;
-      void this.#refuse(message, channel, rateLimitedReply(this.options.rateLimitPerUserPerMinute ?? 0));
+      void this.#refuse(message, channel, 'rate_limited', rateLimitedReply(this.options.rateLimitPerUserPerMinute ?? 0));
       return 'rate_limited';
     }
     const signal = submitOptions.signal === undefined ? this.#shutdown.signal : AbortSignal.any([this.#shutdown.signal, submitOptions.signal]);
     const trace = this.options.observer?.begin(message);
-    const accepted = this.#queue.push(message.conversationKey, () => this.#answer(message, channel, signal, trace));
-    if (!accepted) {
+    const queued = this.#queue.push(message.conversationKey, () => this.#answer(message, channel, signal, trace));
+    if (queued !== 'queued') {
       trace?.end('queue_full');
       counters.failed += 1;
-      void this.#refuse(message, channel, queueFullReply);
+      counters.queueFull += 1;
+      void this.#refuse(message, channel, 'queue_full', queued === 'queue_full' ? busyReply : queueFullReply);
       return 'queue_full';
     }
     counters.inFlight += 1;
@@ -128,6 +138,11 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
     return this.#queue.size;
   }
 
+  /** Turns waiting for their turn, across all conversations. */
+  get queued(): number {
+    return this.#queue.waiting;
+  }
+
   get accepting(): boolean {
     return this.#accepting;
   }
@@ -135,7 +150,7 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
   counters(platform: PlatformName): PlatformCounters {
     let counters = this.#counters.get(platform);
     if (counters === undefined) {
-      counters = { received: 0, duplicates: 0, ignored: 0, answered: 0, failed: 0, rateLimited: 0, inFlight: 0 };
+      counters = { received: 0, duplicates: 0, ignored: 0, answered: 0, failed: 0, rateLimited: 0, queueFull: 0, refusalsNotPosted: 0, inFlight: 0 };
       this.#counters.set(platform, counters);
     }
     return counters;
@@ -249,7 +264,15 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
     }
   }
 
-  async #refuse(message: InboundMessage, channel: ReplyChannel, reply: string): Promise<void> {
+  async #refuse(message: InboundMessage, channel: ReplyChannel, outcome: 'rate_limited' | 'queue_full', reply: string): Promise<void> {
+    const fields = { platform: message.platform, conversation: message.conversationKey, messageId: message.messageId, outcome };
+    // A flood must not become a flood of bot posts; an invocation's refusal is its HTTP answer, never throttled.
+    if (message.platform !== 'invocation' && !this.#refusals.shouldPost(refusalKey(message.platform, message.authorId, message.conversationKey))) {
+      this.counters(message.platform).refusalsNotPosted += 1;
+      this.options.logger.debug('message refused; not posted (this user was told in this conversation within the minute)', fields);
+      return;
+    }
+    this.options.logger.info('message refused', fields);
     try {
       await channel.openReply(message).fail(reply);
     } catch (error) {

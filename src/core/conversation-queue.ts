@@ -5,6 +5,9 @@
  */
 export type QueueJob = () => Promise<void>;
 
+/** `conversation_full`: that key has `maxPerKey` waiting; `queue_full`: all keys together have `maxTotal`. */
+export type PushOutcome = 'queued' | 'conversation_full' | 'queue_full';
+
 interface KeyQueue {
   readonly jobs: QueueJob[];
   running: boolean;
@@ -21,21 +24,31 @@ export class ConversationQueue {
   constructor(
     private readonly concurrency: number,
     private readonly maxPerKey: number,
+    /** Jobs waiting across every key (running ones are bounded by `concurrency`). */
+    private readonly maxTotal = Number.POSITIVE_INFINITY,
   ) {}
 
-  /** Queues a job; false when that conversation already has `maxPerKey` jobs waiting. */
-  push(key: string, job: QueueJob): boolean {
+  /** Queues a job unless its conversation, or the whole queue, already has as many waiting as allowed. */
+  push(key: string, job: QueueJob): PushOutcome {
     let queue = this.#queues.get(key);
+    if ((queue?.jobs.length ?? 0) >= this.maxPerKey) return 'conversation_full';
+    // A job that can start at once never waits, so it does not count against the total.
+    const waits = this.#running >= this.concurrency || queue?.running === true;
+    if (waits && this.#pending >= this.maxTotal) return 'queue_full';
     if (queue === undefined) {
       queue = { jobs: [], running: false };
       this.#queues.set(key, queue);
     }
-    if (queue.jobs.length >= this.maxPerKey) return false;
     queue.jobs.push(job);
     this.#pending += 1;
     if (!queue.running && queue.jobs.length === 1) this.#ready.push(key);
     this.#pump();
-    return true;
+    return 'queued';
+  }
+
+  /** Jobs waiting for their turn, across all conversations. */
+  get waiting(): number {
+    return this.#pending;
   }
 
   /** Jobs queued or running. */

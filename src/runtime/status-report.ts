@@ -1,5 +1,6 @@
-import type { Bridge, PlatformConnection } from '../core/index.js';
+import type { Bridge, HistoryStats, PlatformConnection } from '../core/index.js';
 import type { HealthMonitor } from './health.js';
+import type { ProcessSnapshot } from './process-stats.js';
 import type { TaskRegistry } from './task-registry.js';
 
 /** The agent figures status shows (structurally the agent's own stats). */
@@ -36,6 +37,10 @@ export interface StatusSources {
   readonly sessionId: () => string | null;
   /** The session's part in a rotation (idle, standby, taking_over, active, draining, drained). */
   readonly role: () => string;
+  /** Memory and event-loop delay of this process. */
+  readonly process?: () => ProcessSnapshot;
+  /** What conversation history holds against its budget. */
+  readonly history?: () => HistoryStats;
   /** Epoch ms that role began. */
   readonly roleSince?: () => number;
 }
@@ -75,8 +80,43 @@ export class StatusReport {
           cache_write_input_tokens: agent.usage.cacheWriteInputTokens,
         },
       },
-      bridge: { in_flight: this.sources.bridge.inFlight, accepting: this.sources.bridge.accepting },
+      bridge: { in_flight: this.sources.bridge.inFlight, queued: this.sources.bridge.queued, accepting: this.sources.bridge.accepting },
       tasks: { running: tasks.running, finished: tasks.finished },
+      ...this.#memory(),
+    };
+  }
+
+  #memory(): Record<string, unknown> {
+    const process = this.sources.process?.();
+    const history = this.sources.history?.();
+    const loop = process?.eventLoopDelayMs;
+    return {
+      ...(process === undefined || loop === undefined
+        ? {}
+        : {
+            process: {
+              rss_bytes: process.rssBytes,
+              heap_used_bytes: process.heapUsedBytes,
+              heap_total_bytes: process.heapTotalBytes,
+              external_bytes: process.externalBytes,
+              array_buffers_bytes: process.arrayBuffersBytes,
+              event_loop_delay_ms: { window_seconds: loop.windowSeconds, p50: loop.p50, p99: loop.p99, max: loop.max, worst_p99: loop.worstP99, worst_max: loop.worstMax },
+            },
+          }),
+      ...(history === undefined
+        ? {}
+        : {
+            history: {
+              conversations: history.conversations,
+              text_bytes: history.textBytes,
+              file_bytes: history.fileBytes,
+              held_bytes: history.heldBytes,
+              budget_bytes: history.budgetBytes,
+              files_dropped: history.filesDropped,
+              conversations_dropped: history.conversationsDropped,
+              conversations_evicted: history.conversationsEvicted,
+            },
+          }),
     };
   }
 
@@ -126,6 +166,8 @@ export class StatusReport {
       duplicates_dropped: counters.duplicates,
       ignored: counters.ignored,
       rate_limited: counters.rateLimited,
+      queue_full: counters.queueFull,
+      refusals_not_posted: counters.refusalsNotPosted,
       in_flight: counters.inFlight,
       ...(this.sources.platformDetails?.[name]?.() ?? {}),
     };

@@ -56,8 +56,8 @@ describe('catch-up after downtime, both platforms, then two instances starting a
     for (const id of discordMissed) assert.equal(discord.botMessages().filter((m) => m.message_reference?.message_id === id).length, 1, `one discord answer to ${id}`);
     const order = discordMissed.map((id) => discord.botMessages().findIndex((m) => m.message_reference?.message_id === id));
     assert.deepEqual([...order].sort((a, b) => a - b), order, 'oldest answered first');
-    const slackOrder = mentions.map((ts) => slack.botReplies('CGENERAL', ts)[0]!.ts);
-    assert.deepEqual([...slackOrder].sort(), slackOrder, 'oldest answered first on Slack too');
+    // On Slack each late answer goes into its message's own thread: separate conversations, answered
+    // side by side, so there is no order between them to check (catch-up submits them oldest first).
     const status = (await invoke(bridges[0]!.url, { action: 'status' })).body.platforms as Record<string, { catch_up: { found: number; answered: number } }>;
     assert.equal(status.slack!.catch_up.answered, 5, 'three mentions and two DMs');
     assert.equal(status.discord!.catch_up.answered, 3);

@@ -51,6 +51,7 @@ describe('network context', () => {
     assert.equal(props.NetworkConfiguration.NetworkModeConfig.Subnets.length, 2);
     assert.equal(props.NetworkConfiguration.NetworkModeConfig.SecurityGroups.length, 1);
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
     const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((r) => r.Properties as Record<string, unknown>);
     const names = endpoints.map((e) => JSON.stringify(e.ServiceName));
     for (const service of [...INTERFACE_ENDPOINT_SERVICES, 's3']) {

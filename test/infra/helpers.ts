@@ -64,9 +64,19 @@ export function renderArn(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function onlyResource<T = Record<string, unknown>>(template: Template, type: string): { id: string; props: T } {
-  const found = Object.entries(template.findResources(type));
+/** The one resource of `type` (whose logical id contains `idPart`, when given). */
+export function onlyResource<T = Record<string, unknown>>(template: Template, type: string, idPart = ''): { id: string; props: T } {
+  const found = Object.entries(template.findResources(type)).filter(([id]) => id.includes(idPart));
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   const [id, resource] = found[0]!;
   return { id, props: resource.Properties as T };
+}
+
+/** The properties of the one IAM role that `service` may assume. */
+export function onlyRoleAssumedBy(template: Template, service: string): Record<string, unknown> {
+  const roles = Object.values(template.findResources('AWS::IAM::Role'))
+    .map((r) => r.Properties as Record<string, unknown>)
+    .filter((p) => JSON.stringify(p.AssumeRolePolicyDocument).includes(`"${service}"`));
+  if (roles.length !== 1) throw new Error(`expected one role for ${service}, found ${roles.length}`);
+  return roles[0]!;
 }

@@ -69,10 +69,10 @@ describe('keepalive', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
   });
 
-  it('is a Node.js 22 ARM Lambda pointed at the live endpoint and the session', () => {
+  it('is a Node.js 24 ARM Lambda pointed at the live endpoint and the session', () => {
     const runtime = onlyResource(template, 'AWS::BedrockAgentCore::Runtime');
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       Environment: {
@@ -103,8 +103,10 @@ describe('keepalive', () => {
 });
 
 describe('rotation state', () => {
-  it('is an on-demand DynamoDB table keyed by pk, deleted with the stack', () => {
-    const table = onlyResource<{ KeySchema: unknown; AttributeDefinitions: unknown; BillingMode: string }>(template, 'AWS::DynamoDB::Table');
+  it('is an on-demand DynamoDB table keyed by pk, recoverable to a point in time, deleted with the stack', () => {
+    const table = onlyResource<{ KeySchema: unknown; AttributeDefinitions: unknown; BillingMode: string; PointInTimeRecoverySpecification: unknown }>(
+      template, 'AWS::DynamoDB::Table');
+    assert.deepEqual(table.props.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
     assert.deepEqual(table.props.KeySchema, [{ AttributeName: 'pk', KeyType: 'HASH' }]);
     assert.deepEqual(table.props.AttributeDefinitions, [{ AttributeName: 'pk', AttributeType: 'S' }]);
     assert.equal(table.props.BillingMode, 'PAY_PER_REQUEST');
@@ -149,7 +151,7 @@ describe('outputs', () => {
   it('names everything the operator scripts need', () => {
     const outputs = Object.keys(template.findOutputs('*'));
     for (const name of ['RepositoryUri', 'RuntimeArn', 'RuntimeId', 'EndpointName', 'SecretArn', 'KeepaliveFunctionName', 'SessionId',
-      'CodeBuildProjectName', 'SourceBucketName', 'RotationTableName']) {
+      'CodeBuildProjectName', 'SourceBucketName', 'RotationTableName', 'KeepaliveRuleName']) {
       assert.ok(outputs.includes(name), `missing output ${name}`);
     }
   });

@@ -60,3 +60,14 @@ test('a variable set in the environment wins over the secret', async () => {
   assert.equal(config.slack?.botToken, 'xoxb-s');
   assert.equal(config.secretId, 'bridge/tokens');
 });
+
+test('memory bounds: 512 MB of history and 1,000 queued messages by default; a budget too small for one conversation is refused', async () => {
+  const config = await loadConfig({});
+  assert.equal(config.limits.historyMaxTotalBytes, 512 * 1024 * 1024);
+  assert.equal(config.limits.maxQueuedTotal, 1000);
+  const custom = await loadConfig({ HISTORY_MAX_TOTAL_MB: '2', MAX_QUEUED_TOTAL: '5' });
+  assert.deepEqual([custom.limits.historyMaxTotalBytes, custom.limits.maxQueuedTotal], [2 * 1024 * 1024, 5]);
+  const error = await loadConfig({ HISTORY_MAX_TOTAL_MB: '1', HISTORY_MAX_CHARS: '1000000' }).catch((e: unknown) => e);
+  assert.ok(error instanceof ConfigError);
+  assert.match(error.problems.join('\n'), /^HISTORY_MAX_TOTAL_MB: 1 cannot hold one conversation of HISTORY_MAX_CHARS=1000000 .*set it to 2 or more/m);
+});

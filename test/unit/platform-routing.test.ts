@@ -1,8 +1,7 @@
 // Proves the pure routing rules of both adapters: what is addressed to the bot, keys, allowlists,
-// text clean-up, and which library signals and close codes mean what.
+// text clean-up, and which library signals mean what (Discord close codes: discord-connection.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fatalCloseReason, loginFailureReason } from '../../src/platforms/discord/discord-connection.js';
 import { routeDiscordMessage, type DiscordMessageView } from '../../src/platforms/discord/discord-events.js';
 import { isSlackAuthError, slackStateFor } from '../../src/platforms/slack/slack-connection.js';
 import { routeSlackEvent, slackTextToPlain } from '../../src/platforms/slack/slack-events.js';
@@ -90,11 +89,3 @@ test('Discord: allowlists for guilds, channels (a thread counts as its parent) a
   assert.equal(routeDiscordMessage(view, '99', { ...open, users: ['u2'] }).answer, false);
 });
 
-test('Discord: fatal close codes and login failures name the fix', () => {
-  assert.match(fatalCloseReason(4004) ?? '', /DISCORD_BOT_TOKEN/);
-  assert.match(fatalCloseReason(4014) ?? '', /MESSAGE CONTENT INTENT/);
-  assert.equal(fatalCloseReason(4000), null);
-  assert.equal(fatalCloseReason(4009), null);
-  assert.match(loginFailureReason(Object.assign(new Error('An invalid token was provided.'), { code: 'TokenInvalid' })), /4004/);
-  assert.match(loginFailureReason(new Error('Used disallowed intents')), /4014/);
-});

@@ -2,6 +2,7 @@ import { ApplicationCommandOptionType, MessageFlags, Routes, type ChatInputComma
 import { StreamedReply, type Bridge, type InboundMessage, type ReplyChannel, type ReplySink } from '../../core/index.js';
 import type { Logger } from '../../log/index.js';
 import { editIntervalMs, messageMaxChars } from './discord-reply.js';
+import { encodeDiscordConversation } from './discord-target.js';
 
 /** The commands as Discord stores them; compared field by field with what is registered. */
 const commandDefinitions = [
@@ -64,7 +65,7 @@ export async function handleCommand(interaction: ChatInputCommandInteraction, de
     await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {});
     const message: InboundMessage = {
       platform: 'discord',
-      conversationKey: isPrivate ? `discord:${channelId}:private:${interaction.user.id}` : `discord:${channelId}`,
+      conversationKey: encodeDiscordConversation(isPrivate ? { channelId, privateTo: interaction.user.id } : { channelId }),
       messageId: `interaction:${interaction.id}`,
       authorId: interaction.user.id,
       authorName: interaction.user.globalName ?? interaction.user.username,
@@ -80,7 +81,8 @@ export async function handleCommand(interaction: ChatInputCommandInteraction, de
     return;
   }
   if (interaction.commandName === 'reset') {
-    const forgot = [`discord:${channelId}`, `discord:${channelId}:private:${interaction.user.id}`].map((key) => deps.bridge.forget(key)).some(Boolean);
+    const keys = [encodeDiscordConversation({ channelId }), encodeDiscordConversation({ channelId, privateTo: interaction.user.id })];
+    const forgot = keys.map((key) => deps.bridge.forget(key)).some(Boolean);
     await interaction.reply({ content: forgot ? 'Done: I forgot the conversation in this channel.' : 'There was no conversation to forget here.', flags: MessageFlags.Ephemeral });
     return;
   }

@@ -1,5 +1,6 @@
 import type { APIMessage } from 'discord.js';
 import type { InboundFile, InboundMessage } from '../../core/index.js';
+import { encodeDiscordConversation } from './discord-target.js';
 
 /** The parts of a discord.js Message the bridge reads, as plain data (unit-testable). */
 export interface DiscordMessageView {
@@ -56,7 +57,7 @@ export function routeDiscordMessage(message: DiscordMessageView, botUserId: stri
     answer: true,
     message: {
       platform: 'discord',
-      conversationKey: `discord:${message.channelId}`,
+      conversationKey: encodeDiscordConversation({ channelId: message.channelId }),
       messageId: message.id,
       authorId: message.authorId,
       authorName: message.authorName,
@@ -73,11 +74,6 @@ export function routeDiscordMessage(message: DiscordMessageView, botUserId: stri
 /** The message a bot message replies to, or undefined for anyone else's message (or one that replies to nothing). */
 export function botReplyTargetOf(message: APIMessage, botUserId: string | undefined): string | undefined {
   return message.author.id === botUserId ? message.message_reference?.message_id : undefined;
-}
-
-/** Recovers the channel from the key routeDiscordMessage made. */
-export function discordChannelOf(message: InboundMessage): string {
-  return message.conversationKey.slice('discord:'.length);
 }
 
 /** Strips the bot's own mention and makes other references readable. */

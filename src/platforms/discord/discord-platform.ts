@@ -1,4 +1,4 @@
-import { ChannelType, Client, Events, GatewayIntentBits, IntentsBitField, Options, Partials, Routes, type APIMessage, type APIUser } from 'discord.js';
+import { ChannelType, Events, IntentsBitField, Routes, type APIMessage, type Client } from 'discord.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DiscordConfig, SelfHealingConfig } from '../../config/index.js';
 import {
@@ -19,11 +19,14 @@ import { LivenessWatchdog } from '../shared/liveness-watchdog.js';
 import { safeDownload } from '../shared/safe-download.js';
 import { scanDiscordForUnanswered } from './discord-catch-up.js';
 import { handleCommand, registerCommandsIfChanged } from './discord-commands.js';
-import { fatalCloseReason, loginFailureReason } from './discord-connection.js';
-import { botReplyTargetOf, discordChannelOf, routeDiscordMessage, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
+import { DiscordClock, observeRestClock } from './discord-clock.js';
+import { closeVerdict, finalFailureReason } from './discord-connection.js';
+import { botReplyTargetOf, routeDiscordMessage, viewFromApiMessage, type DiscordMessageView } from './discord-events.js';
 import { loadDiscordTurns, replyChainContext } from './discord-history.js';
+import { checkTokenPatiently, createDiscordClient, intents, reportPassingFailure } from './discord-login.js';
 import { toView } from './discord-message-view.js';
 import { createDiscordReply } from './discord-reply.js';
+import { discordChannelOf } from './discord-target.js';
 import { parseHandoverState, toHandoverState } from './gateway-handover.js';
 import { GatewaySession } from './gateway-session.js';
 import { GatewaySessionDrain, type DrainOutcome } from './session-drain.js';
@@ -42,7 +45,6 @@ export interface DiscordPlatformOptions {
 /** Discord's attachment hosts; the configured API host is allowed too, so a compatible server can serve files. */
 const attachmentHosts = ['cdn.discordapp.com', 'media.discordapp.net'];
 const fileDownloadTimeoutMs = 20_000;
-const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent];
 
 /**
  * Discord over the gateway with discord.js, which owns heartbeats, RESUME and
@@ -60,6 +62,11 @@ export class DiscordPlatform implements ChatPlatform {
   readonly #watchdog: LivenessWatchdog;
   readonly #catchUp: CatchUp;
   readonly #interactions = new RecentIds(15 * 60_000, 10_000);
+  /** Discord's time as Discord's own timestamps tell it: decides whether a reply we posted is ours. */
+  readonly #clock = new DiscordClock();
+  /** Aborted by stop(): ends every wait for Discord to come back. */
+  readonly #stopping = new AbortController();
+  readonly #reportRetry: ReturnType<typeof reportPassingFailure>;
   #intake = true;
   #handedOver = false;
   /** Only the session that owns the platform catches up (not a rotation's standby or a drain). */
@@ -69,19 +76,14 @@ export class DiscordPlatform implements ChatPlatform {
 
   constructor(private readonly options: DiscordPlatformOptions) {
     this.#logger = options.logger.child({ platform: 'discord' });
-    this.#gateway = new GatewaySession((kind) => (kind === 'event' ? this.#watchdog.event() : this.#watchdog.alive()));
-    this.#client = new Client({
-      intents,
-      // Without the Channel partial, DMs in channels the client has not cached are dropped silently.
-      partials: [Partials.Channel],
-      rest: { api: options.config.apiUrl },
-      // Weeks of uptime: keep caches small; we never need old messages from memory.
-      makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 20, PresenceManager: 0, ReactionManager: 0, GuildMemberManager: 200 }),
-      sweepers: { ...Options.DefaultSweeperSettings, messages: { interval: 600, lifetime: 1800 } },
-      allowedMentions: { parse: [], repliedUser: false },
-      ws: { buildStrategy: this.#gateway.buildStrategy },
+    this.#reportRetry = reportPassingFailure(this.connection, this.#logger);
+    this.#gateway = new GatewaySession({
+      onSignal: (kind) => (kind === 'event' ? this.#watchdog.event() : this.#watchdog.alive()),
+      onRetry: this.#reportRetry,
+      signal: this.#stopping.signal,
     });
-    this.#client.rest.setToken(options.config.botToken);
+    this.#client = createDiscordClient(options.config, this.#gateway);
+    observeRestClock(this.#client.rest, this.#clock);
     this.#watchdog = new LivenessWatchdog({ connection: this.connection, silenceMs: options.selfHealing.watchdogSilenceMs, restart: () => this.#gateway.reconnect(), logger: this.#logger });
     this.#catchUp = new CatchUp({
       windowMs: options.selfHealing.catchUpWindowMs,
@@ -99,10 +101,11 @@ export class DiscordPlatform implements ChatPlatform {
     if (options.catchUp === true) this.#owner = true;
     this.connection.transition('connecting', 'login');
     try {
+      // Passing failures are retried inside (GatewaySession): this rejects for a rejected credential, or when stopped.
       await this.#client.login(this.options.config.botToken);
       this.#botUserId = this.#client.user?.id ?? this.#botUserId;
     } catch (error) {
-      this.#fail(loginFailureReason(error), error);
+      if (!this.#stopping.signal.aborted) this.#fail(finalFailureReason(error), error);
       return;
     }
     this.#watchdog.start();
@@ -116,11 +119,13 @@ export class DiscordPlatform implements ChatPlatform {
 
   async standby(): Promise<void> {
     try {
-      const me = (await this.#client.rest.get(Routes.user('@me'))) as APIUser;
+      const me = await checkTokenPatiently(this.#client.rest, this.#stopping.signal, this.#reportRetry);
       this.#botUserId = me.id;
+      // `connecting` (while Discord was unreachable) cannot go straight to standby.
+      if (this.connection.state === 'connecting') this.connection.transition('disconnected', 'Discord reachable again');
       this.connection.transition('standby', 'token checked; waiting for the gateway session to be handed over');
     } catch (error) {
-      this.#fail(loginFailureReason(error), error);
+      if (!this.#stopping.signal.aborted) this.#fail(finalFailureReason(error), error);
     }
   }
 
@@ -177,6 +182,7 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   async stop(): Promise<void> {
+    this.#stopping.abort();
     this.#intake = false;
     this.#watchdog.stop();
     await this.#client.destroy();
@@ -189,7 +195,7 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   openReply(message: InboundMessage): ReplySink {
-    return createDiscordReply(this.#client.rest, discordChannelOf(message), message.messageId, this.#logger);
+    return createDiscordReply(this.#client.rest, { channelId: discordChannelOf(message), replyToMessageId: message.messageId }, this.#clock, this.#logger);
   }
 
   async loadEarlierTurns(message: InboundMessage): Promise<ConversationTurn[]> {
@@ -244,8 +250,8 @@ export class DiscordPlatform implements ChatPlatform {
     client.on(Events.ShardResume, (_id, replayed) => transition('connected', `resumed, ${replayed} events replayed`));
     client.on(Events.ShardReconnecting, () => transition('connecting', 'gateway reconnecting'));
     client.on(Events.ShardDisconnect, (event) => {
-      const reason = fatalCloseReason(event.code);
-      if (reason !== null) this.#fail(reason, new Error(reason));
+      const verdict = closeVerdict(event.code);
+      if (verdict.final) this.#fail(verdict.reason, new Error(verdict.reason));
       else if (!this.#handedOver) this.connection.transition('disconnected', `gateway closed ${event.code}`);
     });
     client.on(Events.ShardError, (error) => this.#logger.warn('gateway error', { error }));
@@ -257,6 +263,7 @@ export class DiscordPlatform implements ChatPlatform {
       handleCommand(interaction, commands).catch((error: unknown) => this.#logger.warn('slash command failed', { command: interaction.commandName, error }));
     });
     client.on(Events.MessageCreate, (message) => {
+      this.#clock.observe(message.createdTimestamp);
       this.#botUserId ??= client.user?.id;
       this.#route((botUserId) => toView(message, botUserId));
     });

@@ -1,5 +1,7 @@
 // The fake's state and request pipeline: record, hold, fault, validate, respond.
 import { setTimeout as delay } from 'node:timers/promises';
+import { answerApplyGuardrail, matchApplyGuardrail } from './apply-guardrail.js';
+import type { RecordedGuardrailCall } from './apply-guardrail.js';
 import { HoldGate } from './hold.js';
 import { defaultResponder, FakeBedrockError, planReply } from './reply.js';
 import type { PlannedReply, ReplyContext } from './reply.js';
@@ -26,6 +28,7 @@ const THROTTLE: HttpFault = { status: 429, type: 'ThrottlingException', message:
 
 export class FakeBedrockServer implements FakeBedrock {
   readonly requests: RecordedBedrockRequest[] = [];
+  readonly guardrailCalls: RecordedGuardrailCall[] = [];
   #server: SniffingServer | undefined;
   readonly #faults: Fault[] = [];
   /** Throttles left per model id, apart from the shared fault queue. */
@@ -34,6 +37,8 @@ export class FakeBedrockServer implements FakeBedrock {
   readonly #watchers = new Set<() => void>();
   readonly #closing = new AbortController();
   readonly #models: string[] | undefined;
+  readonly #deniedModels: string[];
+  readonly #guardrails: string[] | undefined;
   #respond: FakeResponder;
   #latency: FakeLatency;
   #toolUses = 0;
@@ -43,6 +48,8 @@ export class FakeBedrockServer implements FakeBedrock {
     this.#respond = options.respond ?? defaultResponder;
     this.#latency = { firstChunkMs: 0, perChunkMs: 0, ...options.latency };
     this.#models = options.models;
+    this.#deniedModels = options.deniedModels ?? [];
+    this.#guardrails = options.guardrails;
   }
 
   get url(): string {
@@ -67,15 +74,16 @@ export class FakeBedrockServer implements FakeBedrock {
     const startedAt = Date.now();
     const route = ROUTE.exec(exchange.path.split('?')[0] ?? '');
     const raw = await exchange.readBody();
+    const guardrail = exchange.method === 'POST' ? matchApplyGuardrail(exchange.path) : undefined;
+    if (guardrail !== undefined) {
+      const call = { ...guardrail, body: parseBody(raw) };
+      this.guardrailCalls.push(call);
+      return answerApplyGuardrail(exchange, call, this.#guardrails);
+    }
     if (exchange.method !== 'POST' || route?.[1] === undefined) {
       return sendError(exchange, 404, 'UnknownOperationException', `No Bedrock Runtime operation at ${exchange.method} ${exchange.path}.`);
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      body = undefined;
-    }
+    const body = parseBody(raw);
     if (!isRecord(body)) return sendError(exchange, 400, 'SerializationException', 'The request body is not a JSON object.');
     const request: RecordedBedrockRequest = {
       operation: route[2] === 'converse' ? 'converse' : 'converseStream',
@@ -99,6 +107,9 @@ export class FakeBedrockServer implements FakeBedrock {
     if (gate && !holdsMidStream) await this.#waitAt(gate, exchange);
     if (fault?.kind === 'http') {
       return sendError(exchange, fault.fault.status, fault.fault.type, fault.fault.message ?? `${fault.fault.type} (injected by the fake)`);
+    }
+    if (this.#deniedModels.includes(request.modelId)) {
+      return sendError(exchange, 403, 'AccessDeniedException', 'You don\'t have access to the model with the specified model ID.');
     }
     const invalid = this.#models && !this.#models.includes(request.modelId)
       ? `The provided model identifier is invalid: ${request.modelId}.`
@@ -218,5 +229,13 @@ export class FakeBedrockServer implements FakeBedrock {
       this.#watchers.add(check);
       check();
     });
+  }
+}
+
+function parseBody(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return undefined;
   }
 }

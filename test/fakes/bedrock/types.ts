@@ -1,5 +1,6 @@
 // Public shapes of the fake Bedrock Runtime: what tests record, script and receive.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { RecordedGuardrailCall } from './apply-guardrail.js';
 
 export type BedrockOperation = 'converse' | 'converseStream';
 
@@ -63,6 +64,10 @@ export interface FakeBedrockOptions {
   latency?: Partial<FakeLatency>;
   /** When given, any other model id gets 400 ValidationException, as an unknown model does. */
   models?: string[];
+  /** Model ids that get 403 AccessDeniedException, as a model without access granted (or IAM) does. */
+  deniedModels?: string[];
+  /** When given, ApplyGuardrail for any other guardrail id gets 404 ResourceNotFoundException. */
+  guardrails?: string[];
 }
 
 /** Event-stream exception names, as they appear in `:exception-type`. */
@@ -115,6 +120,8 @@ export interface FakeBedrock {
   readonly url: string;
   /** Every Converse/ConverseStream call in arrival order, including throttled and invalid ones. */
   readonly requests: RecordedBedrockRequest[];
+  /** Every ApplyGuardrail call in arrival order. */
+  readonly guardrailCalls: RecordedGuardrailCall[];
   /** Stops listening and destroys open sockets and h2 sessions; held requests are dropped. */
   close(): Promise<void>;
   /** Replaces the responder; `undefined` restores the default one. */
@@ -153,3 +160,5 @@ export interface FakeBedrock {
   /** Resolves with `requests` once at least `count` have arrived; rejects after `timeoutMs`. */
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedBedrockRequest[]>;
 }
+
+export type { RecordedGuardrailCall } from './apply-guardrail.js';

@@ -5,8 +5,8 @@ import { isRecord } from './validate.js';
 import type { Block, Message } from './validate.js';
 
 // From the API reference of GuardrailConfiguration / GuardrailStreamConfiguration.
-const GUARDRAIL_ID = /^(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+)$/;
-const GUARDRAIL_VERSION = /^(?:[1-9][0-9]{0,7}|DRAFT)$/;
+export const GUARDRAIL_ID = /^(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+)$/;
+export const GUARDRAIL_VERSION = /^(?:[1-9][0-9]{0,7}|DRAFT)$/;
 const TRACE = new Set(['enabled', 'disabled', 'enabled_full']);
 // Anthropic's limit, which Bedrock passes on: at most four cache checkpoints per request.
 const MAX_CACHE_POINTS = 4;

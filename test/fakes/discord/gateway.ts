@@ -29,6 +29,8 @@ export interface GatewayConfig {
   disallowedIntents: number;
   sessionTimeoutMs: number;
   url: () => string;
+  /** A 5xx the edge answers upgrades with during an outage. */
+  outageStatus: () => number | undefined;
   changed: () => void;
   observer?: DiscordObserver;
 }
@@ -62,9 +64,14 @@ export class FakeGateway {
     const encoding = url.searchParams.get('encoding') ?? 'json';
     // The fake speaks JSON only; ETF or zstd would be garbage to the client, so refuse the upgrade outright.
     const supported = encoding === 'json' && (compress === null || compress === 'zlib-stream');
-    const accepted = !this.refusing && url.pathname === '/' && supported;
+    const outage = this.config.outageStatus();
+    const accepted = !this.refusing && outage === undefined && url.pathname === '/' && supported;
     this.upgrades.push({ at: Date.now(), query: url.search, accepted });
     this.config.changed();
+    if (outage !== undefined) {
+      socket.end(`HTTP/1.1 ${outage} Bad Gateway\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n`);
+      return;
+    }
     if (!accepted) {
       if (supported) return void socket.destroy();
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -153,7 +160,7 @@ export class FakeGateway {
       v: 10, user: store.bot, user_settings: {}, relationships: [], private_channels: [], presences: [], guild_join_requests: [],
       guilds: [...store.guilds.keys()].map((id) => ({ id, unavailable: true })),
       session_id: session.id, session_type: 'normal', resume_gateway_url: this.config.url(), shard: [0, 1],
-      application: { id: store.applicationId, flags: this.#applicationFlags() },
+      application: { id: store.applicationId, flags: this.applicationFlags() },
       geo_ordered_rtc_regions: [], auth: {},
     });
     this.counts.readies += 1;
@@ -161,7 +168,7 @@ export class FakeGateway {
   }
 
   // The "_LIMITED" flags say a privileged intent is enabled in the portal, as for a bot in under 100 guilds.
-  #applicationFlags(): number {
+  applicationFlags(): number {
     const enabled = (intent: number, flag: number): number => ((this.config.disallowedIntents & intent) === 0 ? flag : 0);
     return enabled(Intent.GuildPresences, 1 << 13) | enabled(Intent.GuildMembers, 1 << 15) | enabled(Intent.MessageContent, 1 << 19);
   }

@@ -8,6 +8,7 @@ import { Router } from './http.js';
 import { botToken } from './ids.js';
 import { Interactions } from './interactions.js';
 import { composeMessage } from './messages.js';
+import { type Outage, type OutageOptions, Outages } from './outages.js';
 import { RateLimiter } from './ratelimit.js';
 import { handleRest } from './rest.js';
 import { type Backend, coreRoutes } from './routes.js';
@@ -21,6 +22,7 @@ import { Changes, DEFAULT_WAIT_MS } from './waiters.js';
 export type * from './types.js';
 export { DEFAULT_USER } from './store.js';
 export { Intent } from './sessions.js';
+export type { Outage, OutageOptions } from './outages.js';
 
 export interface FakeDiscord {
   /** What DISCORD_API_URL / `rest.api` gets; the client appends `/v10/...`. */
@@ -38,12 +40,19 @@ export interface FakeDiscord {
   waitForCall(predicate: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
   /** The next matching request gets 429 and its bucket stays empty for `retryAfterSeconds`. */
   rateLimitNext(match: RouteMatch, retryAfterSeconds: number, options?: { global?: boolean }): void;
+  /**
+   * Discord's edge answers a 5xx page (502 by default) to REST calls (all, or those matching) and, with
+   * `gateway`, to WebSocket upgrades, for `forMs` or until `end()`. Calls are recorded with that status.
+   */
+  startOutage(options?: OutageOptions): Outage;
 
   /** A channel's messages, oldest first. */
   messages(channelId?: string): StoredMessage[];
   botMessages(channelId?: string): StoredMessage[];
   waitForBotMessage(predicate?: (message: StoredMessage) => boolean, channelId?: string, timeoutMs?: number): Promise<StoredMessage>;
   sendUserMessage(input: UserMessageInput): StoredMessage;
+  /** Stops serving an attachment's bytes (404 after), so a long run frees what it uploaded. */
+  removeAttachment(url: string): boolean;
   /** Dispatches MESSAGE_CREATE for a stored message once more, as a replay after a resume can. */
   redeliverMessage(message: StoredMessage): void;
   /** Starts a public thread (type 11) in a guild text channel (default: the first) and dispatches THREAD_CREATE. */
@@ -86,21 +95,26 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const changes = new Changes();
   const changed = (): void => changes.notify();
   const calls: RecordedCall[] = [];
+  const outages = new Outages(changed);
   let origin = '';
   const gatewayUrl = (): string => origin.replace(/^http/, 'ws');
   const gateway = new FakeGateway({
-    store, token, changed, url: gatewayUrl,
+    store, token, changed, url: gatewayUrl, outageStatus: () => outages.gatewayStatus(),
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
     disallowedIntents: options.disallowedIntents ?? 0,
     sessionTimeoutMs: options.sessionTimeoutMs ?? 120_000,
     ...(options.observer === undefined ? {} : { observer: options.observer }),
   });
-  const backend: Backend = { store, gatewayUrl, dispatch: (event, data) => gateway.dispatch(event, data), identifies: () => gateway.counts.identifies };
+  const backend: Backend = {
+    store, gatewayUrl, dispatch: (event, data) => gateway.dispatch(event, data),
+    identifies: () => (options.sessionStartsUsed ?? 0) + gateway.counts.identifies,
+    applicationFlags: () => gateway.applicationFlags(),
+  };
   const interactions = new Interactions(backend, options.interactionAckWindowMs ?? 3000);
   const router = new Router();
   router.add(...coreRoutes(backend), ...interactions.routes());
   const limiter = new RateLimiter(options.rateLimit?.limit ?? 50, options.rateLimit?.windowMs ?? 1000);
-  const restConfig = { store, token, router, limiter, calls, changed, ...(options.observer === undefined ? {} : { observer: options.observer }) };
+  const restConfig = { store, token, router, limiter, outages, calls, changed, ...(options.observer === undefined ? {} : { observer: options.observer }) };
 
   const server = http.createServer((req, res) => void handleRest(restConfig, req, res));
   server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
@@ -122,6 +136,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     calls,
     waitForCall: (predicate, timeoutMs) => changes.waitFor(() => calls.find(predicate), 'a matching REST call', timeoutMs),
     rateLimitNext: (match, seconds, opts) => limiter.forceNext(match, seconds, opts?.global ?? false),
+    startOutage: (opts) => outages.start(opts),
     messages: (channelId = defaultChannel) => store.messages(channelId),
     botMessages: (channelId = defaultChannel) => store.messages(channelId).filter((m) => m.author.id === store.bot.id),
     waitForBotMessage: (predicate = () => true, channelId = defaultChannel, timeoutMs) =>
@@ -131,6 +146,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       gateway.dispatch('MESSAGE_CREATE', store.gatewayMessage(message));
       return message;
     },
+    removeAttachment: (url) => store.blobs.delete(new URL(url).pathname),
     redeliverMessage: (message) => gateway.dispatch('MESSAGE_CREATE', store.gatewayMessage(message)),
     createThread: (name, parentId = defaultChannel, owner = DEFAULT_USER) => {
       const thread = store.createThread(parentId, name, store.ensureUser(owner).id);
@@ -152,6 +168,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     counts: gateway.counts,
     ...gatewayControls(gateway, changes),
     close: async () => {
+      outages.endAll();
       gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

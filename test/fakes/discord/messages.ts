@@ -4,6 +4,8 @@ import { ApiError, asRecord, invalidForm } from './http.js';
 import type { ChannelState, DiscordStore } from './store.js';
 
 export const MAX_CONTENT = 2000;
+/** Discord's nonce limit: a longer one is 50035 NONCE_TYPE_TOO_LONG. */
+export const MAX_NONCE = 25;
 const MAX_EMBEDS = 10;
 const MAX_EMBED_DESCRIPTION = 4096;
 const MAX_EMBED_TOTAL = 6000;
@@ -92,11 +94,13 @@ export function readMessageBody(raw: unknown, fileCount: number, requireSomethin
     if ([...body.content].length > MAX_CONTENT) {
       throw invalidForm('content', 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_CONTENT} or fewer in length.`);
     }
-    result.content = body.content;
+    // Discord stores content with leading and trailing whitespace stripped, and answers with what it stored.
+    result.content = body.content.trim();
   }
   if (Array.isArray(body.embeds)) result.embeds = checkEmbeds(body.embeds as APIEmbed[]);
   if (Array.isArray(body.components)) result.components = body.components as unknown[];
   if (typeof body.flags === 'number') result.flags = body.flags;
+  if (typeof body.nonce === 'string' && body.nonce.length > MAX_NONCE) throw invalidForm('nonce', 'NONCE_TYPE_TOO_LONG', `Must be ${MAX_NONCE} or fewer characters long.`);
   if (typeof body.nonce === 'string' || typeof body.nonce === 'number') result.nonce = body.nonce;
   const reference = asRecord(body.message_reference);
   if (typeof reference.message_id === 'string') {
@@ -124,8 +128,11 @@ function checkEmbeds(embeds: APIEmbed[]): APIEmbed[] {
   return embeds.map((embed) => ({ type: 'rich', ...embed }) as APIEmbed);
 }
 
-/** Applies an edit in place and returns the message; only the fields sent change, as with PATCH. */
+/** Applies an edit in place and returns the message; only the fields sent change, as with PATCH. An edit may not leave it empty. */
 export function applyEdit(message: APIMessage, edit: MessageBody, attachments: APIAttachment[] | undefined): APIMessage {
+  const emptied = !(edit.content ?? message.content) && !(edit.embeds ?? message.embeds).length && !(attachments ?? message.attachments).length &&
+    !(edit.components ?? message.components ?? []).length && !message.sticker_items?.length && message.poll === undefined;
+  if (emptied) throw new ApiError(400, 50006, 'Cannot send an empty message');
   if (edit.content !== undefined) message.content = edit.content;
   if (edit.embeds !== undefined) message.embeds = edit.embeds;
   if (edit.components !== undefined) message.components = edit.components as APIMessage['components'] & object;

@@ -94,6 +94,42 @@ test('message validation: 2000 characters pass, 2001 get 50035, empty gets 50006
   assert.equal(edited.body.code, 50035);
 });
 
+test('content is stored and answered trimmed, on create and edit; whitespace-only is an empty message (50006)', async (t) => {
+  const fake = await fakeFor(t);
+  const path = `/channels/${fake.channelId}/messages`;
+  const created = await post(fake, '  ECHO[1]: \n\n');
+  assert.deepEqual([created.status, created.body.content], [200, 'ECHO[1]:']);
+  const edited = await call(fake, 'PATCH', `${path}/${String(created.body.id)}`, { content: '\n_(late)_\n\nanswer \n' });
+  assert.equal(edited.body.content, '_(late)_\n\nanswer');
+  assert.equal(fake.botMessages()[0]?.content, '_(late)_\n\nanswer');
+  for (const blank of [' ', '\n\n', ' \t\n ']) assert.deepEqual((await post(fake, blank)).body, { message: 'Cannot send an empty message', code: 50006 });
+  const emptied = await call(fake, 'PATCH', `${path}/${String(created.body.id)}`, { content: '\n \n' });
+  assert.deepEqual([emptied.status, emptied.body.code], [400, 50006]);
+});
+
+test('nonces: at most 25 characters; enforce_nonce returns the earlier message, or 10008 once it was deleted', async (t) => {
+  const fake = await fakeFor(t);
+  const path = `/channels/${fake.channelId}/messages`;
+  const tooLong = await call(fake, 'POST', path, { content: 'x', nonce: 'n'.repeat(26), enforce_nonce: true });
+  assert.deepEqual([tooLong.status, tooLong.body], [400, {
+    message: 'Invalid Form Body', code: 50035, errors: { nonce: { _errors: [{ code: 'NONCE_TYPE_TOO_LONG', message: 'Must be 25 or fewer characters long.' }] } },
+  }]);
+  const first = await call(fake, 'POST', path, { content: 'first', nonce: 'n'.repeat(25), enforce_nonce: true });
+  assert.equal(first.body.nonce, 'n'.repeat(25));
+  const again = await call(fake, 'POST', path, { content: 'second', nonce: 'n'.repeat(25), enforce_nonce: true });
+  assert.deepEqual([again.status, again.body.id, again.body.content], [200, first.body.id, 'first']);
+  const unenforced = await call(fake, 'POST', path, { content: 'third', nonce: 'n'.repeat(25) });
+  assert.notEqual(unenforced.body.id, first.body.id);
+  const read = await call(fake, 'GET', `${path}/${String(first.body.id)}`);
+  assert.equal('nonce' in read.body, false, 'a read does not show the nonce');
+  assert.equal((await call(fake, 'GET', path)).body.some((m) => 'nonce' in m), false);
+  const gone = await call(fake, 'POST', path, { content: 'gone', nonce: 'g1', enforce_nonce: true });
+  await call(fake, 'DELETE', `${path}/${String(gone.body.id)}`);
+  const afterDelete = await call(fake, 'POST', path, { content: 'gone again', nonce: 'g1', enforce_nonce: true });
+  assert.deepEqual([afterDelete.status, afterDelete.body.code], [404, 10008]);
+  assert.equal(fake.botMessages().filter((m) => m.content.startsWith('gone')).length, 0);
+});
+
 test('replies: an unknown reference fails unless fail_if_not_exists is false', async (t) => {
   const fake = await fakeFor(t);
   const path = `/channels/${fake.channelId}/messages`;

@@ -2,6 +2,7 @@
 // call recorded; `/attachments/...` serves what users "uploaded".
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, type ParsedBody, type RestResult, type Router, readBody, sendJson } from './http.js';
+import { type Outages, outagePage } from './outages.js';
 import type { RateLimiter } from './ratelimit.js';
 import type { DiscordStore } from './store.js';
 import type { DiscordObserver, RecordedCall } from './types.js';
@@ -13,6 +14,7 @@ export interface RestConfig {
   token: string;
   router: Router;
   limiter: RateLimiter;
+  outages: Outages;
   calls: RecordedCall[];
   changed: () => void;
   observer?: DiscordObserver;
@@ -28,6 +30,8 @@ export async function handleRest(config: RestConfig, req: IncomingMessage, res: 
   }
   // Matched and recorded decoded: discord.js sends `%40original` and percent-encoded emoji.
   const path = url.pathname.slice(API_PREFIX.length).split('/').map(decodeSegment).join('/');
+  const outage = config.outages.restStatus(method, path);
+  if (outage !== undefined) return answerOutage(config, req, res, { method, path, query: url.searchParams, status: outage });
   let parsed: ParsedBody = { body: undefined, files: [] };
   let status: number;
   let body: unknown;
@@ -62,6 +66,14 @@ export async function handleRest(config: RestConfig, req: IncomingMessage, res: 
     files: parsed.files.map(({ data: _data, ...file }) => file),
   });
   result?.after?.();
+  config.changed();
+}
+
+/** During an outage the edge answers before Discord sees the request: no auth, no rate limit, nothing changes. */
+async function answerOutage(config: RestConfig, req: IncomingMessage, res: ServerResponse, call: { method: string; path: string; query: URLSearchParams; status: number }): Promise<void> {
+  const parsed = await readBody(req).catch(() => ({ body: undefined }));
+  res.writeHead(call.status, { 'content-type': 'text/html' }).end(outagePage(call.status));
+  config.calls.push({ method: call.method, path: call.path, query: Object.fromEntries(call.query), body: parsed.body, status: call.status, at: Date.now(), files: [] });
   config.changed();
 }
 

@@ -10,6 +10,8 @@ export interface Backend {
   dispatch: (event: string, data: Record<string, unknown>) => void;
   gatewayUrl: () => string;
   identifies: () => number;
+  /** The application's flags, privileged intents included, as READY and /applications/@me report them. */
+  applicationFlags: () => number;
 }
 
 // Discord allows 1000 IDENTIFYs a day; the answer counts them down like the real one.
@@ -64,7 +66,7 @@ function infoRoutes(backend: Backend): Route[] {
       method: 'GET', pattern,
       handle: () => ok({
         id: store.applicationId, name: store.bot.username, icon: null, description: '', summary: '', type: null,
-        bot_public: true, bot_require_code_grant: false, verify_key: '0'.repeat(64), flags: 0, team: null,
+        bot_public: true, bot_require_code_grant: false, verify_key: '0'.repeat(64), flags: backend.applicationFlags(), team: null,
         owner: store.users.values().next().value, bot: store.bot, install_params: null, approximate_guild_count: store.guilds.size,
       }),
     })),
@@ -87,10 +89,10 @@ function messageRoutes(backend: Backend): Route[] {
           const value = ctx.query.get(name);
           return value === null ? {} : { [name]: value };
         };
-        return ok(store.list(channel.id, { limit, ...pick('before'), ...pick('after'), ...pick('around') }));
+        return ok(store.list(channel.id, { limit, ...pick('before'), ...pick('after'), ...pick('around') }).map(withoutNonce));
       },
     },
-    { method: 'GET', pattern: '/channels/:channel/messages/:message', handle: (ctx) => ok(messageOf(store, ctx).message) },
+    { method: 'GET', pattern: '/channels/:channel/messages/:message', handle: (ctx) => ok(withoutNonce(messageOf(store, ctx).message)) },
     { method: 'POST', pattern: '/channels/:channel/messages', handle: (ctx) => createMessage(backend, ctx) },
     { method: 'PATCH', pattern: '/channels/:channel/messages/:message', handle: (ctx) => editMessage(backend, ctx) },
     {
@@ -120,6 +122,24 @@ const uploaded = (store: DiscordStore, channelId: string, ctx: RestContext): API
 /** How long Discord remembers a nonce for enforce_nonce ("the past few minutes"). */
 const nonceWindowMs = 5 * 60_000;
 
+/** A nonce is only echoed where the message is created (the create's answer, MESSAGE_CREATE); a read never shows it. */
+function withoutNonce(message: APIMessage): APIMessage {
+  const { nonce: _nonce, ...rest } = message;
+  return rest;
+}
+
+/**
+ * enforce_nonce: Discord answers with the author's message that has the same nonce from the last few minutes
+ * instead of creating one, and with 10008 Unknown Message if that message was deleted since (discord-api-docs #6647).
+ */
+function earlierWithNonce(store: DiscordStore, nonce: string | number): RestResult | undefined {
+  const earlier = store.nonces.get(`${store.bot.id}:${nonce}`);
+  if (!earlier || earlier.at < Date.now() - nonceWindowMs) return undefined;
+  const message = store.message(earlier.channelId, earlier.messageId);
+  if (!message) throw notFound('Message', 10008);
+  return ok(message);
+}
+
 function createMessage({ store, dispatch }: Backend, ctx: RestContext): RestResult {
   const channel = channelOf(store, ctx);
   const body = readMessageBody(ctx.body, ctx.files.length, true);
@@ -131,11 +151,9 @@ function createMessage({ store, dispatch }: Backend, ctx: RestContext): RestResu
       throw invalidForm('message_reference', 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message');
     }
   }
-  // enforce_nonce: Discord returns the author's message with the same nonce from the last few minutes instead of creating one.
   if (asRecord(ctx.body).enforce_nonce === true && body.nonce !== undefined) {
-    const since = Date.now() - nonceWindowMs;
-    const existing = store.messages(channel.id).find((m) => m.author.id === store.bot.id && m.nonce === body.nonce && Date.parse(m.timestamp) >= since);
-    if (existing) return ok(existing);
+    const earlier = earlierWithNonce(store, body.nonce);
+    if (earlier) return earlier;
   }
   const message = composeMessage(store, {
     channel, author: store.bot, content: body.content ?? '', attachments: uploaded(store, channel.id, ctx),
@@ -144,6 +162,7 @@ function createMessage({ store, dispatch }: Backend, ctx: RestContext): RestResu
     ...(body.flags === undefined ? {} : { flags: body.flags }), ...(body.nonce === undefined ? {} : { nonce: body.nonce }),
   });
   store.insert(message);
+  if (body.nonce !== undefined) store.nonces.set(`${store.bot.id}:${body.nonce}`, { channelId: channel.id, messageId: message.id, at: Date.now() });
   return ok(message, () => dispatch('MESSAGE_CREATE', store.gatewayMessage(message)));
 }
 

@@ -55,6 +55,8 @@ export class DiscordStore {
   readonly channels = new Map<string, ChannelState>();
   /** Served under /attachments/… so a bot can download what users "uploaded". */
   readonly blobs = new Map<string, { contentType: string; data: Buffer }>();
+  /** Nonces of created messages by `author:nonce`, kept after a delete: enforce_nonce answers from here. */
+  readonly nonces = new Map<string, { channelId: string; messageId: string; at: number }>();
   /** Set once the server listens: attachment URLs point back at the fake. */
   origin = '';
   readonly #messages = new Map<string, APIMessage[]>();

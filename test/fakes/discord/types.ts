@@ -36,6 +36,8 @@ export interface FakeDiscordOptions {
   heartbeatIntervalMs?: number;
   /** Intents the "developer portal" has not enabled: IDENTIFY asking for any of them gets 4014. */
   disallowedIntents?: number;
+  /** Session starts (IDENTIFYs) already used today, out of 1000: `/gateway/bot` counts down from here. */
+  sessionStartsUsed?: number;
   /** How long a session without a socket stays resumable (Discord: "a few minutes"). Default 120 s. */
   sessionTimeoutMs?: number;
   /** Per-bucket quota reported in X-RateLimit-* and enforced with 429. Default 50 per 1000 ms. */

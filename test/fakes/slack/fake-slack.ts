@@ -19,6 +19,7 @@ export interface FakeSlackSettings {
   ids: WorkspaceIds;
   botToken: string;
   appToken: string;
+  grantedScopes: { bot: readonly string[]; app: readonly string[] };
   serverPingIntervalMs: number;
   ackTimeoutMs: number;
   ackRetryMs: number;
@@ -111,7 +112,10 @@ export class FakeSlack {
       ...conversationMethods(this.store),
       ['apps.connections.open', { token: 'app', handle: () => ({ ok: true, url: this.socket.issueUrl() }) }],
     ]);
-    this.web = new WebApi({ tokens: this.tokens, methods, waiters: this.waiters, limiter: this.#limiter, outage: this.#outage, ...(settings.observer === undefined ? {} : { observer: settings.observer }) });
+    this.web = new WebApi({
+      tokens: this.tokens, grantedScopes: settings.grantedScopes, methods, waiters: this.waiters, limiter: this.#limiter, outage: this.#outage,
+      ...(settings.observer === undefined ? {} : { observer: settings.observer }),
+    });
   }
 
   // --- Web API -------------------------------------------------------------------------------

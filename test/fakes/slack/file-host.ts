@@ -59,6 +59,11 @@ export class FileHost {
     return file;
   }
 
+  /** Deletes a file, as its owner can: later downloads get 404 (long runs free what they uploaded). */
+  remove(fileId: string): boolean {
+    return this.#files.delete(fileId);
+  }
+
   /** Makes the next downloads of a file redirect elsewhere (to test that a bot refuses other hosts). */
   redirect(fileId: string, location: string): void {
     const entry = this.#files.get(fileId);

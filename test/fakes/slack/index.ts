@@ -2,10 +2,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeSlack } from './fake-slack.js';
+import { APP_TOKEN_SCOPES, manifestBotScopes } from './scopes.js';
 import type { RateLimitSettings } from './rate-limits.js';
 import type { SlackObserver } from './types.js';
 
 export { FakeSlack, isFinished } from './fake-slack.js';
+export { manifestBotScopes } from './scopes.js';
 export type { FileDownload, FileSpec, SlackFile } from './file-host.js';
 export type { OutageOptions } from './outage.js';
 export { slackTierLimits, type RateLimitSettings } from './rate-limits.js';
@@ -32,6 +34,8 @@ export interface FakeSlackOptions {
   botId?: string;
   teamId?: string;
   appId?: string;
+  /** Scopes granted to the bot token (the `x-oauth-scopes` header); default: the manifest's bot scopes. */
+  botScopes?: readonly string[];
   /**
    * Server WebSocket pings; 0 disables. Once it has seen one, @slack/socket-mode drops a socket when
    * the next is later than its serverPingTimeout (30 s by default).
@@ -73,6 +77,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     botToken: options.botToken ?? 'xoxb-test-bot-token',
     appToken: options.appToken ?? 'xapp-1-test-app-token',
+    grantedScopes: { bot: options.botScopes ?? manifestBotScopes(), app: APP_TOKEN_SCOPES },
     serverPingIntervalMs: options.serverPingIntervalMs ?? 10_000,
     ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
     ackRetryMs: options.ackRetryMs ?? 3000,

@@ -22,6 +22,8 @@ interface Fault {
 
 export interface WebApiDeps {
   tokens: Record<TokenKind, string>;
+  /** Sent back as `x-oauth-scopes` on calls made with that token, as Slack does. */
+  grantedScopes?: Record<TokenKind, readonly string[]>;
   methods: ReadonlyMap<string, MethodSpec>;
   waiters: Waiters;
   limiter: RateLimiter;
@@ -142,7 +144,14 @@ export class WebApi {
       send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfterSeconds(waitMs)) });
       return;
     }
-    send(res, 200, this.#answer(method, token, rest));
+    send(res, 200, this.#answer(method, token, rest), this.#scopeHeader(token));
+  }
+
+  #scopeHeader(token: string | undefined): Record<string, string> {
+    const { tokens, grantedScopes } = this.#deps;
+    const kind = token === tokens.bot ? 'bot' : token === tokens.app ? 'app' : undefined;
+    if (kind === undefined || grantedScopes === undefined || this.#revokedWith !== undefined) return {};
+    return { 'x-oauth-scopes': grantedScopes[kind].join(',') };
   }
 
   #answer(method: string, token: string | undefined, args: Args): MethodBody {
