@@ -24,8 +24,8 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['express', '@slack/*', 'discord.js', '@aws-sdk/*', 'winston'], message: 'core is platform-neutral' },
-          { group: ['**/platforms/**', '**/runtime/**', '**/config/**'], message: 'core must not import outer layers' },
+          { group: ['express', '@slack/*', 'discord.js', '@aws-sdk/*', 'winston', '@opentelemetry/*'], message: 'core is platform-neutral' },
+          { group: ['**/platforms/**', '**/runtime/**', '**/config/**', '**/telemetry/**'], message: 'core must not import outer layers' },
         ],
       }],
     },
@@ -41,6 +41,11 @@ export default tseslint.config(
   {
     files: ['src/agent/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/platforms/**', '**/runtime/**', '@slack/*', 'discord.js', 'express'], message: 'agent knows nothing of chats' }] }] },
+  },
+  {
+    // Telemetry implements core's TurnObserver (types only) and knows no chat or runtime code.
+    files: ['src/telemetry/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/platforms/**', '**/runtime/**', '**/agent/**', '@slack/*', 'discord.js', 'express'], message: 'telemetry reads config, log and core types only' }] }] },
   },
   {
     files: ['src/config/**/*.ts', 'src/log/**/*.ts'],

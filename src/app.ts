@@ -5,6 +5,7 @@ import { Bridge, ConversationHistory, PlatformConnection, type ChatPlatform } fr
 import { createLogger, Redactor, type Logger } from './log/index.js';
 import { HealthMonitor, ProcessStats, SessionRoles, StatusReport, TaskRegistry, startRuntimeServer, type ChatPlatformName, type RuntimeServer } from './runtime/index.js';
 import { createPlatforms } from './platforms/index.js';
+import { startTelemetry, type PlatformFigures } from './telemetry/index.js';
 
 export interface AppOptions extends LoadConfigOptions {
   readonly env: EnvSource;
@@ -40,6 +41,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const logger = createLogger({ level: config.logLevel, redactor, ...streamOption(options.logStream) });
   const startedAt = Date.now();
   let sessionId: string | null = null;
+  // Filled in once the platforms exist; telemetry may collect before that.
+  let platformFigures = (): PlatformFigures[] => [];
 
   const tools = new ToolRegistry([currentTimeTool, bridgeStatusTool((): unknown => report.full())]);
   const agent = new BedrockAgent(config.agent, tools, logger.child({ component: 'agent' }));
@@ -50,6 +53,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     maxAttachmentBytes: config.limits.historyMaxFileBytes,
     maxTotalBytes: config.limits.historyMaxTotalBytes,
   });
+  const telemetry = startTelemetry(config.telemetry, {
+    logger: logger.child({ component: 'telemetry' }),
+    imageVersion: config.imageVersion,
+    modelId: config.agent.modelId,
+    sessionId: () => sessionId,
+    sources: { platforms: () => platformFigures(), inFlight: () => bridge.inFlight },
+  });
   const bridge = new Bridge({
     agent,
     history,
@@ -58,6 +68,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     maxQueuedPerConversation: config.limits.maxQueuedPerConversation,
     maxQueuedTotal: config.limits.maxQueuedTotal,
     rateLimitPerUserPerMinute: config.limits.rateLimitPerUserPerMinute,
+    ...(telemetry === undefined ? {} : { observer: telemetry.observer }),
   });
   const platforms = await createPlatforms(config, bridge, logger, { describeStatus: () => report.summary() });
   const connections = {
@@ -67,6 +78,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   for (const connection of Object.values(connections)) {
     connection.on('change', (change) => logger.info('platform state changed', { platform: connection.platform, ...change }));
   }
+
+  platformFigures = () => [
+    ...platforms.map((platform) => ({
+      platform: platform.name,
+      ...bridge.counters(platform.name),
+      reconnects: platform.connection.snapshot().reconnects,
+      details: platform.statusDetails?.() ?? {},
+    })),
+    { platform: 'invocation', ...bridge.counters('invocation'), reconnects: 0, details: {} },
+  ];
 
   const roles = new SessionRoles({ platforms, bridge, logger: logger.child({ component: 'session' }) });
   const tasks = new TaskRegistry();
@@ -118,6 +139,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       await Promise.allSettled(platforms.map((platform) => platform.stopIntake?.() ?? Promise.resolve()));
       const drained = await bridge.drain(config.limits.shutdownGraceMs);
       await Promise.allSettled(platforms.map((platform) => platform.stop()));
+      // Within AgentCore's ~15 s after SIGTERM: the drain took at most the grace, this a bounded rest.
+      await telemetry?.shutdown(telemetryFlushMs);
       await server.close();
       processStats.stop();
       logger.info('shut down', { reason, ...drained });
@@ -126,6 +149,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   };
   return { config, port: server.port, logger, bridge, health, platforms, stop };
 }
+
+/** What the shutdown allows the last telemetry export (spans still batched, the final counters). */
+const telemetryFlushMs = 2500;
 
 function logStartup(logger: Logger, config: Config): void {
   logger.info('bridge started', {

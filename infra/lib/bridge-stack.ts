@@ -49,6 +49,7 @@ export class BridgeStack extends Stack {
       modelRegions: config.modelRegions,
       fallbackModelId: config.fallbackModelId,
       guardrailId: config.guardrail?.id ?? null,
+      telemetry: config.telemetry,
     });
     const runtime = new agentcore.Runtime(this, 'Runtime', {
       runtimeName: config.runtimeName,
@@ -72,6 +73,7 @@ export class BridgeStack extends Stack {
         // A fresh session connects nothing until an invocation gives it its role (active, or
         // standby during a rotation): a session started by a stray call never doubles a listener.
         CONNECT_ON: 'invocation',
+        ...telemetryEnvironment(config.telemetry),
       },
     });
     // AgentCore pulls the image when it creates the runtime: the role's policies must exist first
@@ -106,6 +108,15 @@ export class BridgeStack extends Stack {
       RotationTableName: keepalive.table.tableName,
     };
   }
+}
+
+/**
+ * On: the bot exports to the X-Ray and CloudWatch OTLP endpoints of its region, as ADOT does when
+ * AGENT_OBSERVABILITY_ENABLED is set; a missing region turns telemetry off rather than failing
+ * (TELEMETRY stays `auto`). Off: TELEMETRY=off, and nothing OpenTelemetry is even loaded.
+ */
+function telemetryEnvironment(on: boolean): Record<string, string> {
+  return on ? { AGENT_OBSERVABILITY_ENABLED: 'true' } : { TELEMETRY: 'off' };
 }
 
 function platformSecret(stack: Stack, config: StackConfig): secretsmanager.ISecret {

@@ -36,6 +36,8 @@ export interface StackConfig {
   /** A Bedrock Guardrail every call goes through (BEDROCK_GUARDRAIL_ID/VERSION); empty id: none. */
   readonly guardrail: { readonly id: string; readonly version: string } | null;
   readonly logLevel: string;
+  /** OpenTelemetry export to X-Ray and CloudWatch (docs/observability.md); off sets TELEMETRY=off. */
+  readonly telemetry: boolean;
   readonly secret: { readonly create: true; readonly name: string } | { readonly create: false; readonly name: string };
   readonly idleTimeoutSeconds: number;
   readonly maxLifetimeSeconds: number;
@@ -150,6 +152,7 @@ export function parseStackConfig(read: ContextReader): StackConfig {
     fallbackModelId: text('fallbackModelId', ''),
     guardrail: parseGuardrail(text('guardrailId', ''), text('guardrailVersion', 'DRAFT'), problems),
     logLevel,
+    telemetry: text('telemetry', 'on').toLowerCase() !== 'off',
     secret: existingSecretName
       ? { create: false, name: existingSecretName }
       : { create: true, name: text('secretName', DEFAULTS.secretName) },

@@ -1,9 +1,9 @@
 // The runtime's execution role, written out statement by statement and handed to the L2 Runtime
 // read-only. The L2's own role follows AWS's sample policy, whose wildcards reach every runtime
-// in the account (log groups, workload identities) and add X-Ray and metrics "*" grants this bot
-// does not use: the image runs no ADOT/OpenTelemetry agent, so it sends no traces or metrics
-// (add those two statements with ADOT). Everything below names this runtime, repository, secret
-// or model; what still holds a wildcard says why next to it.
+// in the account (log groups, workload identities) and add X-Ray and metrics "*" grants. The bot
+// exports its own OpenTelemetry traces and metrics (src/telemetry/) when `telemetry` is on, and
+// gets exactly the two actions that needs. Everything below names this runtime, repository,
+// secret or model; what still holds a wildcard says why next to it.
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -23,6 +23,8 @@ export interface RuntimeRoleProps {
   /** Granted like the model when set. */
   readonly fallbackModelId: string;
   readonly guardrailId: string | null;
+  /** The bot exports OTLP traces and metrics (docs/observability.md). */
+  readonly telemetry: boolean;
 }
 
 const ACCOUNT_ARN = 'arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>';
@@ -58,7 +60,33 @@ export function runtimeExecutionRole(scope: Construct, props: RuntimeRoleProps):
       resources: [props.guardrailId.startsWith('arn:') ? props.guardrailId : stack.formatArn({ service: 'bedrock', resource: 'guardrail', resourceName: props.guardrailId })],
     }));
   }
+  if (props.telemetry) grantTelemetryExport(role);
   return role;
+}
+
+/**
+ * What the bot's OTLP exports are authorised as. Spans to the X-Ray OTLP endpoint:
+ * xray:PutTraceSegments (https://docs.aws.amazon.com/xray/latest/devguide/xray-opentelemetry-bearer-token.html).
+ * Metrics to the CloudWatch OTLP endpoint: cloudwatch:PutMetricData (its API-key policy,
+ * CloudWatchAPIKeyAccess, grants exactly that:
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-OTLP-MetricsBearerTokenAuth.html).
+ */
+function grantTelemetryExport(role: iam.Role): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'OtlpTracesExport',
+    actions: ['xray:PutTraceSegments'],
+    resources: [wildcardArn(role, '*',
+      'X-Ray actions support no resource-level permissions, so "*" is the only resource they take ' +
+        '(Service Authorization Reference, AWS X-Ray: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html); ' +
+        'this is the one action the X-Ray OTLP traces endpoint checks.')],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'OtlpMetricsExport',
+    actions: ['cloudwatch:PutMetricData'],
+    resources: [wildcardArn(role, '*',
+      'cloudwatch:PutMetricData supports no resource-level permissions (Service Authorization Reference, Amazon CloudWatch), and an ' +
+        'OTLP metrics export names no CloudWatch namespace for the cloudwatch:namespace condition to match.')],
+  }));
 }
 
 /**

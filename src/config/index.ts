@@ -10,4 +10,5 @@ export {
   type LoadConfigOptions,
 } from './load-config.js';
 export { ConfigError } from './config-error.js';
+export { defaultServiceName, type OtlpTarget, type TelemetryConfig } from './telemetry-config.js';
 export { defaults, parseLogLevel } from './schema.js';

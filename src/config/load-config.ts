@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { defaults, environmentSchema, secretTokenKeys, type Environment } from './schema.js';
 import { readSecretTokens, type SecretTokens } from './secret-tokens.js';
+import { toTelemetryConfig, type TelemetryConfig } from './telemetry-config.js';
 
 export interface SlackConfig {
   readonly botToken: string;
@@ -102,6 +103,8 @@ export interface Config {
   readonly agent: AgentConfig;
   readonly limits: BridgeLimits;
   readonly selfHealing: SelfHealingConfig;
+  /** OpenTelemetry export; null when off (then no OTel module is loaded). */
+  readonly telemetry: TelemetryConfig | null;
   /** Values no log line may show. */
   readonly secretValues: readonly string[];
 }
@@ -131,8 +134,9 @@ export async function loadConfig(env: EnvSource, options: LoadConfigOptions = {}
     ...crossFieldProblems(merged),
     ...agentCrossFieldProblems(merged),
   ];
+  const telemetry = parsed.success ? toTelemetryConfig(parsed.data, awsRegion(env), problems) : null;
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  return freezeDeep(toConfig(parsed.data, env));
+  return freezeDeep(toConfig(parsed.data, env, telemetry));
 }
 
 function crossFieldProblems(env: Record<string, string | undefined>): string[] {
@@ -170,7 +174,7 @@ function historyBudgetProblems(e: Environment): string[] {
   return [`HISTORY_MAX_TOTAL_MB: ${e.HISTORY_MAX_TOTAL_MB} cannot hold one conversation of HISTORY_MAX_CHARS=${e.HISTORY_MAX_CHARS} (2 bytes a character); set it to ${needed} or more, or lower HISTORY_MAX_CHARS`];
 }
 
-function toConfig(e: Environment, rawEnv: EnvSource): Config {
+function toConfig(e: Environment, rawEnv: EnvSource, telemetry: TelemetryConfig | null): Config {
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
@@ -238,7 +242,9 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
       watchdogSilenceMs: e.WATCHDOG_SILENCE_SECONDS * 1000,
       unhealthyAfterMs: e.UNHEALTHY_AFTER_SECONDS * 1000,
     },
+    telemetry,
     secretValues: [
+      ...(telemetry?.secretValues ?? []),
       e.SLACK_BOT_TOKEN,
       e.SLACK_APP_TOKEN,
       e.DISCORD_BOT_TOKEN,
@@ -246,6 +252,11 @@ function toConfig(e: Environment, rawEnv: EnvSource): Config {
       rawEnv.AWS_SESSION_TOKEN,
     ].filter((value): value is string => value !== undefined && value !== ''),
   };
+}
+
+/** The AWS SDK's own region variables, for the telemetry endpoints and their signing. */
+function awsRegion(env: EnvSource): string | undefined {
+  return env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || undefined;
 }
 
 function describeIssues(error: z.ZodError): string[] {

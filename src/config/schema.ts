@@ -104,6 +104,35 @@ const guardrailVersion = optionalText
     message: 'must be a version number (1, 2, ...) or DRAFT',
   });
 
+const mode = <T extends string>(fallback: T, values: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? fallback : value.trim().toLowerCase()))
+    .pipe(z.enum(values, { message: `must be one of ${values.join(', ')}` }));
+
+const optionalUrl = optionalText.refine((value) => value === undefined || /^https?:\/\/[^/]/.test(value), { message: 'must be an http(s) URL' });
+
+// The OpenTelemetry list form (`key1=value1,key2=value2`, values percent-encoded), as W3C Baggage writes it.
+const keyValueList = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const pairs: Record<string, string> = {};
+    for (const item of (value ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+      const at = item.indexOf('=');
+      const key = at > 0 ? item.slice(0, at).trim() : '';
+      try {
+        if (key === '') throw new Error('no key');
+        pairs[key] = decodeURIComponent(item.slice(at + 1).trim());
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of key=value pairs (got "${item}")` });
+        return z.NEVER;
+      }
+    }
+    return pairs;
+  });
+
 const logLevel = z
   .string()
   .optional()
@@ -183,6 +212,26 @@ export const environmentSchema = z.object({
   CATCHUP_MAX_CHANNELS: integer(1, 1000, 50),
   WATCHDOG_SILENCE_SECONDS: integer(1, 3600, 60),
   UNHEALTHY_AFTER_SECONDS: integer(1, 24 * 3600, 300),
+
+  // Telemetry (src/telemetry/): our switch, then the OpenTelemetry variables AgentCore Runtime sets.
+  TELEMETRY: mode('auto', ['auto', 'on', 'off']),
+  TELEMETRY_SIGV4: mode('auto', ['auto', 'on', 'off']),
+  AGENT_OBSERVABILITY_ENABLED: boolean(false),
+  DISABLE_ADOT_OBSERVABILITY: boolean(false),
+  OTEL_SDK_DISABLED: boolean(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_HEADERS: keyValueList,
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValueList,
+  OTEL_EXPORTER_OTLP_METRICS_HEADERS: keyValueList,
+  OTEL_EXPORTER_OTLP_TIMEOUT: integer(100, 60_000, 10_000),
+  OTEL_TRACES_EXPORTER: optionalText,
+  OTEL_METRICS_EXPORTER: optionalText,
+  OTEL_SERVICE_NAME: optionalText,
+  OTEL_RESOURCE_ATTRIBUTES: keyValueList,
+  OTEL_METRIC_EXPORT_INTERVAL: integer(100, 3_600_000, 60_000),
+  OTEL_BSP_SCHEDULE_DELAY: integer(10, 60_000, 5000),
 });
 
 export type Environment = z.output<typeof environmentSchema>;

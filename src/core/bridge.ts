@@ -7,7 +7,7 @@ import { ConversationQueue } from './conversation-queue.js';
 import { RecentIds } from './recent-ids.js';
 import { RefusalThrottle, refusalKey } from './refusal-throttle.js';
 import type { ChatResult, UsageTotals as TokenUsage } from '../agent/types.js';
-import type { ChatAgent, ConversationTurn, InboundMessage, PlatformName, ReplyChannel, ReplySink } from './types.js';
+import type { ChatAgent, ConversationTurn, InboundMessage, PlatformName, ReplyChannel, ReplySink, TurnObserver, TurnTrace } from './types.js';
 import { UserRateLimit } from './user-rate-limit.js';
 
 export interface BridgeOptions {
@@ -20,6 +20,8 @@ export interface BridgeOptions {
   readonly maxQueuedTotal?: number;
   /** Messages one chat user may send per minute; 0 turns the limit off. */
   readonly rateLimitPerUserPerMinute?: number;
+  /** Traces and times each accepted turn (telemetry); absent, nothing is done for it. */
+  readonly observer?: TurnObserver;
 }
 
 export type SubmitOutcome = 'accepted' | 'duplicate' | 'ignored_bot' | 'queue_full' | 'rate_limited' | 'closed';
@@ -44,6 +46,7 @@ interface TurnProgress {
   answer: string;
   firstDeltaMs?: number;
   usage?: TokenUsage;
+  trace?: TurnTrace;
 }
 
 export interface SubmitOptions {
@@ -106,8 +109,10 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
       return 'rate_limited';
     }
     const signal = submitOptions.signal === undefined ? this.#shutdown.signal : AbortSignal.any([this.#shutdown.signal, submitOptions.signal]);
-    const queued = this.#queue.push(message.conversationKey, () => this.#answer(message, channel, signal));
+    const trace = this.options.observer?.begin(message);
+    const queued = this.#queue.push(message.conversationKey, () => this.#answer(message, channel, signal, trace));
     if (queued !== 'queued') {
+      trace?.end('queue_full');
       counters.failed += 1;
       counters.queueFull += 1;
       void this.#refuse(message, channel, 'queue_full', queued === 'queue_full' ? busyReply : queueFullReply);
@@ -174,18 +179,20 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
     return within(this.#queue.onIdle().then(() => true), ms, () => false);
   }
 
-  async #answer(message: InboundMessage, channel: ReplyChannel, signal: AbortSignal): Promise<void> {
+  async #answer(message: InboundMessage, channel: ReplyChannel, signal: AbortSignal, trace?: TurnTrace): Promise<void> {
     const counters = this.counters(message.platform);
     const log = this.options.logger.child({ platform: message.platform, conversation: message.conversationKey });
     const startedAt = performance.now();
-    const progress: TurnProgress = { userTurn: { role: 'user', text: message.text }, answer: '' };
+    const progress: TurnProgress = { userTurn: { role: 'user', text: message.text }, answer: '', ...(trace === undefined ? {} : { trace }) };
     const sink = channel.openReply(message);
     try {
       const result = await this.#converse(message, channel, sink, signal, progress, startedAt, log);
+      trace?.phase('reply');
       await sink.finish();
       // A turn the guardrail blocked stays out of history: only the newest prompt is checked, so it would reach the model unchecked next time.
       if (result.guardrailIntervened !== true) this.options.history.append(message.conversationKey, progress.userTurn, { role: 'assistant', text: result.text });
       counters.answered += 1;
+      trace?.end('answered');
       log.info('message handled', this.#outcome(message, 'answered', startedAt, progress));
     } catch (error) {
       await sink.fail(userMessageFor(error)).catch((failError: unknown) => log.warn('reply sink failed', { error: failError }));
@@ -193,6 +200,7 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
       if (progress.answer.trim() !== '') turns.push({ role: 'assistant', text: progress.answer });
       this.options.history.append(message.conversationKey, ...turns);
       counters.failed += 1;
+      trace?.end('failed', error);
       log.warn('message failed', { ...this.#outcome(message, 'failed', startedAt, progress), error });
     } finally {
       counters.inFlight -= 1;
@@ -207,7 +215,9 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
     const input = (await channel.prepareInput?.(message, signal)) ?? { text: message.text };
     const attachments = input.attachments ?? [];
     progress.userTurn = { role: 'user', text: input.text, ...(attachments.length > 0 ? { attachments } : {}) };
+    progress.trace?.phase('history');
     const history = await this.#historyFor(message, channel, log);
+    progress.trace?.phase('model');
     if (message.late === true) sink.append(lateAnswerPrefix);
     const result = await this.options.agent.reply({
       conversationKey: message.conversationKey,
@@ -216,12 +226,16 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
       ...(attachments.length > 0 ? { attachments } : {}),
       signal,
       onDelta: (delta) => {
-        progress.firstDeltaMs ??= performance.now() - startedAt;
+        if (progress.firstDeltaMs === undefined) {
+          progress.firstDeltaMs = performance.now() - startedAt;
+          progress.trace?.firstToken();
+        }
         progress.answer += delta;
         sink.append(delta);
       },
     });
     progress.usage = result.usage;
+    progress.trace?.model(result.modelId, result.usage);
     // Never silence: an empty answer still gets a visible line.
     if (result.text.trim() === '' && (result.notices ?? []).length === 0) sink.append('_(The model returned an empty answer.)_');
     for (const notice of [...(input.notices ?? []), ...(result.notices ?? [])]) sink.append(`\n\n_${notice}_`);

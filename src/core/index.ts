@@ -7,6 +7,10 @@ export type {
   ReplyChannel,
   PreparedInput,
   ChatAgent,
+  TurnObserver,
+  TurnTrace,
+  TurnPhase,
+  TurnOutcome,
 } from './types.js';
 export type { ChatPlatform, PlatformHandoverState } from './chat-platform.js';
 export { InvalidHandoverError } from './invalid-handover-error.js';

@@ -83,3 +83,29 @@ export interface PreparedInput {
   readonly notices?: readonly string[];
 }
 
+
+/** The stages of one turn a trace shows, in order: queue wait and input preparation, history, model, reply. */
+export type TurnPhase = 'receive' | 'history' | 'model' | 'reply';
+
+/** How a traced turn ended (the refusals never reach the model). */
+export type TurnOutcome = 'answered' | 'failed' | 'queue_full';
+
+/**
+ * Optional port for observing turns (tracing, metrics); the bridge calls it when it is given one
+ * and does no work for it otherwise. Implementations never throw to the core.
+ */
+export interface TurnObserver {
+  /** A message was accepted; its trace starts in the `receive` phase. */
+  begin(message: InboundMessage): TurnTrace;
+}
+
+export interface TurnTrace {
+  /** The turn moved on to `phase`; the previous phase ends. */
+  phase(phase: TurnPhase): void;
+  /** The model's first delta arrived. */
+  firstToken(): void;
+  /** The model that answered and what the turn used. */
+  model(modelId: string | undefined, usage: { readonly inputTokens: number; readonly outputTokens: number }): void;
+  /** The turn is over; `error` says why a failed one failed (its code or name is kept, never its text). */
+  end(outcome: TurnOutcome, error?: unknown): void;
+}

@@ -1,5 +1,6 @@
 // Proves the bundle `npm start` runs loads only what the configuration uses: no Slack tokens, no
-// @slack/bolt; no Discord token, no discord.js; no BRIDGE_SECRET_ID, no Secrets Manager client. A
+// @slack/bolt; no Discord token, no discord.js; no BRIDGE_SECRET_ID, no Secrets Manager client; no
+// OpenTelemetry variables, no @opentelemetry module (and no SigV4 signer for it). A
 // module hook in the bot process records every file it loads; each bundle file's source map lists
 // the modules esbuild put in it, so a loaded file shows which packages it carries.
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { after, test } from 'node:test';
 import { startBot } from '../fakes/agentcore/bot-process.js';
 import { startFakeBedrock } from '../fakes/bedrock/index.js';
 import { startFakeDiscord } from '../fakes/discord/index.js';
+import { startFakeOtlp } from '../fakes/otlp/index.js';
 import { startFakeSecretsManager } from '../fakes/secrets-manager.js';
 import { startFakeSlack } from '../fakes/slack/index.js';
 import { builtBridge } from '../helpers/built-bridge.js';
@@ -21,7 +23,7 @@ import { ping } from '../helpers/bridge-harness.js';
 const scratch = await mkdtemp(join(tmpdir(), 'bridge-loads-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const watched = ['@slack/bolt', 'discord.js', '@discordjs/ws', '@aws-sdk/client-secrets-manager', 'express', 'winston'] as const;
+const watched = ['@slack/bolt', 'discord.js', '@discordjs/ws', '@aws-sdk/client-secrets-manager', '@opentelemetry/api', '@opentelemetry/sdk-trace-base', '@opentelemetry/sdk-metrics', '@opentelemetry/otlp-transformer', 'express', 'winston'] as const;
 type Watched = (typeof watched)[number];
 
 // Module hooks run on their own thread; appending to a file is the simplest way out of it.
@@ -73,6 +75,14 @@ test('Slack tokens from BRIDGE_SECRET_ID load Bolt and the Secrets Manager clien
   const { SLACK_BOT_TOKEN: _bot, SLACK_APP_TOKEN: _app, ...env } = slackEnv(slack, bedrock);
   const loaded = await loadedPackages('slack', { ...env, BRIDGE_SECRET_ID: 'bridge/tokens', AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url }, () => slack.waitForConnections(1, 20_000));
   assert.deepEqual([...loaded].sort(), ['@aws-sdk/client-secrets-manager', '@slack/bolt', 'express', 'winston']);
+});
+
+test('OpenTelemetry variables load the OpenTelemetry SDK, and only then', async (t) => {
+  const otlp = await startFakeOtlp();
+  t.after(() => otlp.close());
+  const env = { ...awsTestEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_METRIC_EXPORT_INTERVAL: '200' };
+  const loaded = await loadedPackages('telemetry', env, () => otlp.waitFor(() => otlp.requests.find((r) => r.path === '/v1/metrics'), 10_000, 'a metrics export'));
+  assert.deepEqual([...loaded].sort(), ['@opentelemetry/api', '@opentelemetry/otlp-transformer', '@opentelemetry/sdk-metrics', '@opentelemetry/sdk-trace-base', 'express', 'winston']);
 });
 
 test('no chunk the bundle imports on demand is a CommonJS module (only its default would be visible)', async () => {

@@ -30,6 +30,7 @@ export interface Statement {
   readonly Action: string | string[];
   readonly Resource: unknown;
   readonly Effect: string;
+  readonly Sid?: string;
 }
 
 /** Every statement of the inline policies attached to the role whose logical id starts with `rolePrefix`. */

@@ -53,12 +53,28 @@ describe('runtime execution role', () => {
     assert.ok(ecr.flatMap(actionsOf).includes('ecr:BatchGetImage'));
   });
 
-  it('writes logs only to this runtime\'s log groups, and sends no traces or metrics', () => {
+  it('writes logs only to this runtime\'s log groups; X-Ray and CloudWatch only the two OTLP export actions', () => {
     const writes = statements.filter((s) => actionsOf(s).includes('logs:PutLogEvents'));
     assert.deepEqual(rendered(writes), [
       'arn:{AWS::Partition}:logs:{AWS::Region}:{AWS::AccountId}:log-group:/aws/bedrock-agentcore/runtimes/agentcore_chat_bridge-*:log-stream:*',
     ]);
-    assert.deepEqual(statements.flatMap(actionsOf).filter((a) => a.startsWith('xray:') || a.startsWith('cloudwatch:')), []);
+    assert.deepEqual(statements.flatMap(actionsOf).filter((a) => a.startsWith('xray:') || a.startsWith('cloudwatch:')).sort(), ['cloudwatch:PutMetricData', 'xray:PutTraceSegments']);
+  });
+
+  it('with -c telemetry=off has no X-Ray or CloudWatch action at all', () => {
+    const off = roleStatements(synth({ telemetry: 'off' }).template, 'RuntimeExecutionRole');
+    assert.deepEqual(off.flatMap(actionsOf).filter((a) => a.startsWith('xray:') || a.startsWith('cloudwatch:')), []);
+  });
+
+  it('may export spans (xray:PutTraceSegments) and OTLP metrics (cloudwatch:PutMetricData), both necessarily on "*"', () => {
+    const xray = statements.filter((s) => actionsOf(s).includes('xray:PutTraceSegments'));
+    assert.deepEqual(xray.map((s) => s.Sid), ['OtlpTracesExport']);
+    assert.deepEqual(actionsOf(xray[0]!), ['xray:PutTraceSegments']);
+    assert.deepEqual(rendered(xray), ['*']);
+    const metrics = statements.filter((s) => s.Sid === 'OtlpMetricsExport');
+    assert.equal(metrics.length, 1);
+    assert.deepEqual(actionsOf(metrics[0]!), ['cloudwatch:PutMetricData']);
+    assert.deepEqual(rendered(metrics), ['*']);
   });
 
   it('gets workload access tokens for this runtime\'s identity only', () => {

@@ -26,7 +26,16 @@ describe('runtime', () => {
       BEDROCK_MODEL_ID: 'us.anthropic.claude-sonnet-4-6',
       LOG_LEVEL: 'info',
       CONNECT_ON: 'invocation',
+      AGENT_OBSERVABILITY_ENABLED: 'true',
     });
+  });
+
+  it('with -c telemetry=off tells the bot TELEMETRY=off and grants no OTLP metrics export', () => {
+    const off = synth({ telemetry: 'off' }).template;
+    const { props } = onlyResource<{ EnvironmentVariables: Record<string, unknown> }>(off, 'AWS::BedrockAgentCore::Runtime');
+    assert.equal(props.EnvironmentVariables.TELEMETRY, 'off');
+    assert.equal(props.EnvironmentVariables.AGENT_OBSERVABILITY_ENABLED, undefined);
+    assert.ok(!JSON.stringify(off.toJSON()).includes('OtlpMetricsExport'));
   });
 
   it('runs the image from the stack repository at the chosen tag', () => {
