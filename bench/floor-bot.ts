@@ -1,4 +1,4 @@
-// The baseline: the least a bot can do with the same libraries. Bolt (Socket Mode) answers an
+// The floor: the least a bot can do with the same libraries. Bolt (Socket Mode) answers an
 // app_mention with one chat.postMessage in the thread; discord.js answers a mention with one
 // message.reply. No model, no queue, no history: what the libraries alone cost. Run as its own
 // process by the bench (compiled with esbuild), configured like the bridge through the environment.
@@ -7,7 +7,7 @@ import { Client, Events, GatewayIntentBits } from 'discord.js';
 
 function required(name: string): string {
   const value = process.env[name];
-  if (value === undefined || value === '') throw new Error(`baseline bot: ${name} is not set`);
+  if (value === undefined || value === '') throw new Error(`floor bot: ${name} is not set`);
   return value;
 }
 
@@ -33,7 +33,7 @@ const discord = new Client({
 discord.on(Events.MessageCreate, (message) => {
   const me = discord.user;
   if (message.author.bot || me === null || !message.mentions.users.has(me.id)) return;
-  message.reply(replyText).catch((error: unknown) => console.error('baseline: discord reply failed', error));
+  message.reply(replyText).catch((error: unknown) => console.error('floor: discord reply failed', error));
 });
 
 process.once('SIGTERM', () => {
