@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 import { inheritedEnv, REPO_ROOT, stopChild } from '../test/fakes/agentcore/bot-process.js';
-import { builtBridge } from '../test/helpers/built-bridge.js';
+import { BRIDGE_NODE_FLAGS, builtBridge } from '../test/helpers/built-bridge.js';
 import { Inspector, type HeapReading } from './inspector.js';
 
 export type BotKind = 'bridge' | 'baseline' | 'floor';
@@ -77,9 +77,9 @@ export interface BotProcess {
 const ALSO_STRIPPED = ['LOG_LEVEL', 'PORT', 'NODE_OPTIONS'];
 const OUTPUT_KEPT = 60;
 
-/** Node's arguments for an entry: the image's NODE_OPTIONS for the bridge; tsx for a .ts entry. */
+/** Node's arguments for an entry: the bridge's flags as the image runs it (the bare bots run node's defaults); tsx for a .ts entry. */
 function nodeArgs(kind: BotKind, entry: string, inspect: boolean): string[] {
-  return [...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...(kind === 'bridge' ? ['--enable-source-maps'] : []), ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry];
+  return [...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...(kind === 'bridge' ? BRIDGE_NODE_FLAGS : []), ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry];
 }
 
 async function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {

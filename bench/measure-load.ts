@@ -119,24 +119,43 @@ export async function saturate(rig: Rig, groups: readonly LoadGroup[], total: nu
   };
 }
 
-/** RSS and peak RSS from /proc, then the heap after a forced full GC (through the inspector). */
+/**
+ * Peak RSS (VmHWM), then the heap after a forced full GC (through the inspector) and RSS after it:
+ * what a bot at rest comes down to once V8's memory reducer has run, which it does on its own
+ * seconds after the work stops.
+ */
 export async function readMemory(bot: BotProcess): Promise<MemoryReading> {
-  const [rssBytes, peakRssBytes] = [await bot.rssBytes(), await bot.peakRssBytes()];
+  const peakRssBytes = await bot.peakRssBytes();
   const heap = await bot.heap();
-  return { heapUsedBytes: heap.heapUsed, rssBytes, peakRssBytes };
+  return { heapUsedBytes: heap.heapUsed, rssBytes: await bot.rssBytes(), peakRssBytes };
 }
 
-/** The bot's own CPU time over `ms` of rest (µs), scaled to CPU-seconds an hour; `during` runs meanwhile. */
-export async function idleCpu(bot: BotProcess, ms: number, during?: (signal: AbortSignal) => Promise<void>): Promise<number> {
-  const before = await bot.cpuUs();
-  const started = performance.now();
+export interface IdleCpu {
+  /** CPU-seconds an hour over the whole rest, V8's memory-reducer GCs after the work included. */
+  readonly mean: number;
+  /** The median window's rate: the steady state between those GCs. */
+  readonly steady: number;
+}
+
+/** The bot's own CPU time over `windows` rests of `ms` each, as CPU-seconds an hour; `during` runs meanwhile. */
+export async function idleCpu(bot: BotProcess, ms: number, windows: number, during?: (signal: AbortSignal) => Promise<void>): Promise<IdleCpu> {
   const stop = new AbortController();
   const side = during?.(stop.signal) ?? Promise.resolve();
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  const rates: number[] = [];
+  const started = performance.now();
+  const first = await bot.cpuUs();
+  let before = first;
+  for (let i = 0; i < windows; i += 1) {
+    const from = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const now = await bot.cpuUs();
+    rates.push(((now - before) / 1e6) * (3_600_000 / (performance.now() - from)));
+    before = now;
+  }
   stop.abort();
   await side;
-  const used = (await bot.cpuUs()) - before;
-  return (used / 1e6) * (3_600_000 / (performance.now() - started));
+  const sorted = [...rates].sort((a, b) => a - b);
+  return { mean: ((before - first) / 1e6) * (3_600_000 / (performance.now() - started)), steady: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN };
 }
 
 export function requireBot(rig: Rig): BotProcess {

@@ -1,7 +1,7 @@
 // Turns the measurements into figures with targets: a table for people, one BENCH_JSON line for tools.
 // Every ratio is bridge / baseline (the bare bot making the same model call), measured in the same run;
 // the floor (a bare bot posting a fixed reply) is shown beside it as what the libraries alone cost.
-import type { LoadResult, MemoryReading } from './measure-load.js';
+import type { IdleCpu, LoadResult, MemoryReading } from './measure-load.js';
 import { spans } from './measure-latency.js';
 import type { ReconnectSample, StartupSample } from './measure-lifecycle.js';
 import { ratio, round, summarize, type Summary } from './stats.js';
@@ -33,9 +33,9 @@ export interface Results {
   load: Partial<Record<RigName, Partial<Record<Platform, LoadResult>>>>;
   memory: Partial<Record<RigName, MemoryRecord>>;
   /** CPU-seconds an hour at rest, both platforms connected; the bridge's /ping polled every 2 s as AgentCore does. */
-  idleCpu: Partial<Record<RigName, number>>;
+  idleCpu: Partial<Record<RigName, IdleCpu>>;
   /** The bridge at rest with nobody polling /ping (like the baselines, which serve none). */
-  idleCpuUnpolled?: number;
+  idleCpuUnpolled?: IdleCpu;
   startup: Partial<Record<RigName, StartupSample[]>>;
   /** Bridge with no chat tokens: spawn -> first /ping answer (ms). */
   startupWithoutTokens: number[];
@@ -145,10 +145,11 @@ function lightLoadFigures(results: Results, platform: Platform, add: Add): void 
 }
 
 function restFigures(results: Results, add: Add): void {
-  add('idle.cpu_per_hour', 'idle CPU, both connected (bridge: /ping every 2 s)', 'CPU-s/h', (name) => results.idleCpu[name], ratioAtMost(1));
-  add('idle.cpu_per_hour_unpolled', '  bridge idle CPU without /ping polls', 'CPU-s/h', (name) => (name === 'bridge' ? results.idleCpuUnpolled : results.idleCpu[name]));
+  add('idle.cpu_per_hour', 'idle CPU, both connected (bridge: /ping every 2 s)', 'CPU-s/h', (name) => results.idleCpu[name]?.mean, ratioAtMost(1));
+  add('idle.cpu_per_hour_steady', '  same, steady (median window)', 'CPU-s/h', (name) => results.idleCpu[name]?.steady);
+  add('idle.cpu_per_hour_unpolled', '  bridge without /ping polls (steady)', 'CPU-s/h', (name) => (name === 'bridge' ? results.idleCpuUnpolled?.steady : results.idleCpu[name]?.steady));
   const memory = (name: RigName, which: 'rest' | 'loaded' | 'after', key: keyof MemoryReading): number | undefined => mb(results.memory[name]?.[which]?.[key]);
-  add('memory.rss.rest', 'RSS at rest (after warm-up)', 'MB', (name) => memory(name, 'rest', 'rssBytes'), atMost(RSS_REST_MAX_MB, 'MB'));
+  add('memory.rss.rest', "RSS at rest (after warm-up, GC'd)", 'MB', (name) => memory(name, 'rest', 'rssBytes'), atMost(RSS_REST_MAX_MB, 'MB'));
   add('memory.heap.rest', "heap at rest (GC'd)", 'MB', (name) => memory(name, 'rest', 'heapUsedBytes'));
   add('memory.rss.peak_loaded', 'RSS peak after the load runs (VmHWM)', 'MB', (name) => memory(name, 'loaded', 'peakRssBytes'));
   add('memory.heap.loaded', "heap after the load runs (GC'd)", 'MB', (name) => memory(name, 'loaded', 'heapUsedBytes'));

@@ -7,7 +7,7 @@
 // performance.now() here, taken by the fakes' observer taps. Three bots, each on its own fake Slack +
 // Discord + Bedrock started identically (model latency 0, a fixed 3-delta answer; Slack's and
 // Discord's per-channel rate limits off, and the bridge's own Slack budgets with them, so no bot is
-// shaped by limits): the bridge (the npm start bundle with --enable-source-maps as in the image, at
+// shaped by limits): the bridge (the npm start bundle with the image's node flags, BRIDGE_NODE_FLAGS, at
 // the default LOG_LEVEL=info, MAX_CONCURRENT_TURNS=64); the baseline (bench/baseline-bot.ts: Bolt +
 // discord.js + the AWS SDK's default client making the same ConverseStream call, then Slack
 // chat.startStream/stopStream, Discord one post); the floor (bench/floor-bot.ts: a fixed reply, no
@@ -45,8 +45,8 @@ import { Rig } from './rig.js';
 import { sleep } from './stats.js';
 import type { Platform } from './tracker.js';
 
-const FULL = { startups: 3, rounds: 2, slackC1: 50, discordC1: 30, c20PerLoop: 3, reconnects: 20, slackLoad: 1000, discordLoad: 150, runCapMs: 20_000, idleMs: 15_000, memoryMessages: 5000, memoryCapMs: 40_000 };
-const QUICK = { startups: 2, rounds: 1, slackC1: 20, discordC1: 10, c20PerLoop: 1, reconnects: 3, slackLoad: 300, discordLoad: 40, runCapMs: 10_000, idleMs: 4000, memoryMessages: 800, memoryCapMs: 10_000 };
+const FULL = { startups: 3, rounds: 2, slackC1: 50, discordC1: 30, c20PerLoop: 3, reconnects: 20, slackLoad: 1000, discordLoad: 150, runCapMs: 20_000, idleMs: 10_000, idleWindows: 3, memoryMessages: 5000, memoryCapMs: 40_000 };
+const QUICK = { startups: 2, rounds: 1, slackC1: 20, discordC1: 10, c20PerLoop: 1, reconnects: 3, slackLoad: 300, discordLoad: 40, runCapMs: 10_000, idleMs: 2000, idleWindows: 3, memoryMessages: 800, memoryCapMs: 10_000 };
 /** A second paced round only starts before this (s), so a slow machine keeps time for the rest. */
 const LAST_ROUND_START_S = 110;
 const PACING: Record<Platform, { c1: LoopOptions['thinkMs']; c20: LoopOptions['thinkMs'] }> = {
@@ -192,12 +192,16 @@ await phase('warm-up', async () => {
   }
 });
 
-await phase(`rest: ${plan.idleMs / 1000} s all three, then ${plan.idleMs / 1000} s the bridge unpolled`, async () => {
-  await sleep(1000);
+await phase(`rest: ${(plan.idleMs * plan.idleWindows) / 1000} s all three, then the bridge unpolled`, async () => {
+  // A full GC first in every bot, so none starts its rest with the warm-up's garbage still to collect.
+  for (const name of rigNames) await readMemory(requireBot(rig(name)));
   const bridge = requireBot(rig('bridge'));
-  const polled = await Promise.all(rigNames.map((name) => idleCpu(requireBot(rig(name)), plan.idleMs, name === 'bridge' ? (signal) => pollPing(bridge.port, signal) : undefined)));
-  rigNames.forEach((name, i) => (results.idleCpu[name] = polled[i] ?? Number.NaN));
-  results.idleCpuUnpolled = await idleCpu(bridge, plan.idleMs);
+  const rested = await Promise.all(rigNames.map((name) => idleCpu(requireBot(rig(name)), plan.idleMs, plan.idleWindows, name === 'bridge' ? (signal) => pollPing(bridge.port, signal) : undefined)));
+  rigNames.forEach((name, i) => {
+    const idle = rested[i];
+    if (idle !== undefined) results.idleCpu[name] = idle;
+  });
+  results.idleCpuUnpolled = await idleCpu(bridge, plan.idleMs / 2, plan.idleWindows);
   for (const name of rigNames) results.memory[name] = { rest: await readMemory(requireBot(rig(name))), messages: 0 };
   if (profileDir !== undefined) await saveHeapSnapshot('bridge-rest');
 });
