@@ -1,6 +1,7 @@
 // Builds and runs the processes under test: the real bot (the bundle `npm start` runs, run as the
-// image runs it, with source maps on) and the baseline (esbuild output of bench/baseline-bot.ts),
-// each with the inspector on 127.0.0.1 unless asked not to.
+// image runs it, with source maps on), the model-call baseline (bench/baseline-bot.ts) and the
+// fixed-reply floor (bench/floor-bot.ts), both esbuild output, each with the inspector on 127.0.0.1
+// unless asked not to.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
@@ -10,10 +11,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 import { inheritedEnv, REPO_ROOT, stopChild } from '../test/fakes/agentcore/bot-process.js';
-import { builtBridge } from '../test/helpers/built-bridge.js';
+import { BRIDGE_NODE_FLAGS, builtBridge } from '../test/helpers/built-bridge.js';
 import { Inspector, type HeapReading } from './inspector.js';
 
-export type BotKind = 'bridge' | 'baseline';
+export type BotKind = 'bridge' | 'baseline' | 'floor';
 
 export interface Builds {
   readonly entries: Record<BotKind, string>;
@@ -25,8 +26,8 @@ export interface Builds {
 
 /**
  * The bridge: `bridgeEntry` when given (another build to compare; a .ts entry runs through tsx), else
- * the bundle `npm start` builds (test/helpers/built-bridge.ts, shared with the tests). The baseline:
- * esbuild output.
+ * the bundle `npm start` builds (test/helpers/built-bridge.ts, shared with the tests). The baseline
+ * and the floor: esbuild output (their packages load from node_modules).
  */
 export async function buildBots(bridgeEntry?: string): Promise<Builds> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-'));
@@ -34,9 +35,13 @@ export async function buildBots(bridgeEntry?: string): Promise<Builds> {
   await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const bridge = bridgeEntry ?? (await builtBridge());
   const note = bridgeEntry === undefined ? `bridge: the npm start bundle (${bridge})` : `bridge from ${bridgeEntry}`;
-  const baseline = join(dir, 'baseline-bot.js');
-  await build({ entryPoints: [join(REPO_ROOT, 'bench', 'baseline-bot.ts')], outfile: baseline, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
-  return { entries: { bridge, baseline }, note, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const bundle = async (name: string): Promise<string> => {
+    const outfile = join(dir, `${name}.js`);
+    await build({ entryPoints: [join(REPO_ROOT, 'bench', `${name}.ts`)], outfile, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
+    return outfile;
+  };
+  const [baseline, floor] = await Promise.all([bundle('baseline-bot'), bundle('floor-bot')]);
+  return { entries: { bridge, baseline, floor }, note, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function freePort(): Promise<number> {
@@ -59,8 +64,10 @@ export interface BotProcess {
   readonly output: string[];
   readonly exited: Promise<number | null>;
   rssBytes(): Promise<number>;
-  /** User + system CPU time of the process so far, from /proc (10 ms resolution). */
-  cpuMs(): Promise<number>;
+  /** The process's peak RSS so far (VmHWM): what AgentCore bills memory by. */
+  peakRssBytes(): Promise<number>;
+  /** User + system CPU time of the process so far (µs): process.cpuUsage() inside it, through the inspector. */
+  cpuUs(): Promise<number>;
   heap(): Promise<HeapReading>;
   inspector(): Promise<Inspector>;
   stop(graceMs?: number): Promise<number | null>;
@@ -70,9 +77,14 @@ export interface BotProcess {
 const ALSO_STRIPPED = ['LOG_LEVEL', 'PORT', 'NODE_OPTIONS'];
 const OUTPUT_KEPT = 60;
 
-/** Node's arguments for an entry: the image's NODE_OPTIONS for the bridge; tsx for a .ts entry. */
+/** Node's arguments for an entry: the bridge's flags as the image runs it (the bare bots run node's defaults); tsx for a .ts entry. */
 function nodeArgs(kind: BotKind, entry: string, inspect: boolean): string[] {
-  return [...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...(kind === 'bridge' ? ['--enable-source-maps'] : []), ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry];
+  return [...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...(kind === 'bridge' ? BRIDGE_NODE_FLAGS : []), ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry];
+}
+
+async function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? Number.NaN) * 1024;
 }
 
 export async function startBotProcess(kind: BotKind, entry: string, env: Record<string, string>, inspect = true): Promise<BotProcess> {
@@ -113,15 +125,11 @@ export async function startBotProcess(kind: BotKind, entry: string, env: Record<
     spawnedAt,
     output,
     exited,
-    rssBytes: async () => {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
-    },
-    cpuMs: async () => {
-      const line = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
-      // After "pid (comm) ": state is index 0, utime 11, stime 12, in clock ticks (100 per second on Linux).
-      return (Number(fields[11]) + Number(fields[12])) * 10;
+    rssBytes: () => procStatusBytes(pid, 'VmRSS'),
+    peakRssBytes: () => procStatusBytes(pid, 'VmHWM'),
+    cpuUs: async () => {
+      const usage = await (await connect()).cpuUsage();
+      return usage.user + usage.system;
     },
     heap: async () => (await connect()).heapAfterGc(),
     inspector: connect,

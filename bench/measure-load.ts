@@ -1,10 +1,12 @@
-// Saturation: groups of conversations (one platform each) with a fixed window of messages in flight
-// per group (at most one per conversation), refilled as answers complete, until a shared message
-// budget is spent. Gives messages answered per second, the bot's CPU and the platform calls per
-// answer; readMemory gives heap (after a forced GC) and RSS around it.
+// Load: groups of conversations (one platform each) with a fixed window of messages in flight per
+// group (at most one per conversation), refilled as answers complete, until a shared message budget
+// is spent. Gives messages answered per second, each answer's timings, the bot's own CPU time
+// (process.cpuUsage() inside it) and event-loop delay, its heap sampled along the way, and the
+// platform calls per answer; readMemory gives heap (after a forced GC) and RSS around it.
 import type { BotProcess } from './bot-process.js';
+import type { LoopDelay } from './inspector.js';
 import type { Conversation, Rig } from './rig.js';
-import type { Platform } from './tracker.js';
+import type { Platform, Sample } from './tracker.js';
 
 export interface LoadGroup {
   readonly platform: Platform;
@@ -24,8 +26,14 @@ export interface GroupResult {
 export interface LoadResult {
   readonly answered: number;
   readonly elapsedMs: number;
-  /** CPU time of the bot process per answered message (ms, /proc, 10 ms ticks). */
-  readonly botCpuMsPerMessage: number;
+  /** CPU time of the bot process per answered message (µs, process.cpuUsage() in the bot). */
+  readonly botCpuUsPerMessage: number;
+  /** The bot's event-loop delay during the run (monitorEventLoopDelay, 10 ms resolution). */
+  readonly loopDelay: LoopDelay;
+  /** Highest heap in use seen by sampling every HEAP_SAMPLE_MS (no forced GC). */
+  readonly heapPeakBytes: number;
+  /** Every answered message's timings. */
+  readonly samples: Sample[];
   /** CPU time of this process (the fakes and the bench) per answered message (ms). */
   readonly driverCpuMsPerMessage: number;
   readonly groups: GroupResult[];
@@ -34,16 +42,30 @@ export interface LoadResult {
 export interface MemoryReading {
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** Peak RSS of the process so far (VmHWM). */
+  readonly peakRssBytes: number;
 }
+
+const HEAP_SAMPLE_MS = 500;
 
 /** Sends until `total` messages went out or, when given, performance.now() passed `stopSendingAt`. */
 export async function saturate(rig: Rig, groups: readonly LoadGroup[], total: number, stopSendingAt = Number.POSITIVE_INFINITY): Promise<LoadResult> {
   const bot = requireBot(rig);
+  const inspector = await bot.inspector();
   const state = groups.map((group) => ({ group, idle: [...group.conversations], inFlight: 0, answered: 0, failed: 0, callsBefore: rig.callCount(group.platform) }));
+  const samples: Sample[] = [];
   let sent = 0;
   let settled = 0;
-  const cpuBefore = await bot.cpuMs();
+  let heapPeakBytes = 0;
+  const sampleHeap = (): Promise<void> =>
+    inspector.memoryUsage().then(
+      (usage) => void (heapPeakBytes = Math.max(heapPeakBytes, usage.heapUsed)),
+      () => undefined,
+    );
+  await inspector.startLoopDelay();
+  const cpuBefore = await bot.cpuUs();
   const driverBefore = process.cpuUsage();
+  const heapTimer = setInterval(() => void sampleHeap(), HEAP_SAMPLE_MS);
   const started = performance.now();
   await new Promise<void>((resolve) => {
     const pump = (): void => {
@@ -55,7 +77,8 @@ export async function saturate(rig: Rig, groups: readonly LoadGroup[], total: nu
           sent += 1;
           each.inFlight += 1;
           rig.send(conversation, 30_000).then(
-            () => {
+            (sample) => {
+              samples.push(sample);
               each.answered += 1;
               each.idle.push(conversation);
             },
@@ -72,13 +95,19 @@ export async function saturate(rig: Rig, groups: readonly LoadGroup[], total: nu
     pump();
   });
   const elapsedMs = performance.now() - started;
-  const cpuMs = (await bot.cpuMs()) - cpuBefore;
+  clearInterval(heapTimer);
+  const cpuUs = (await bot.cpuUs()) - cpuBefore;
   const driver = process.cpuUsage(driverBefore);
+  const loopDelay = await inspector.stopLoopDelay();
+  await sampleHeap();
   const answered = state.reduce((sum, each) => sum + each.answered, 0);
   return {
     answered,
     elapsedMs,
-    botCpuMsPerMessage: cpuMs / Math.max(1, answered),
+    botCpuUsPerMessage: cpuUs / Math.max(1, answered),
+    loopDelay,
+    heapPeakBytes,
+    samples,
     driverCpuMsPerMessage: (driver.user + driver.system) / 1000 / Math.max(1, answered),
     groups: state.map((each) => ({
       platform: each.group.platform,
@@ -90,10 +119,43 @@ export async function saturate(rig: Rig, groups: readonly LoadGroup[], total: nu
   };
 }
 
-/** Heap after a forced full GC (through the inspector), then RSS from /proc. */
+/**
+ * Peak RSS (VmHWM), then the heap after a forced full GC (through the inspector) and RSS after it:
+ * what a bot at rest comes down to once V8's memory reducer has run, which it does on its own
+ * seconds after the work stops.
+ */
 export async function readMemory(bot: BotProcess): Promise<MemoryReading> {
+  const peakRssBytes = await bot.peakRssBytes();
   const heap = await bot.heap();
-  return { heapUsedBytes: heap.heapUsed, rssBytes: await bot.rssBytes() };
+  return { heapUsedBytes: heap.heapUsed, rssBytes: await bot.rssBytes(), peakRssBytes };
+}
+
+export interface IdleCpu {
+  /** CPU-seconds an hour over the whole rest, V8's memory-reducer GCs after the work included. */
+  readonly mean: number;
+  /** The median window's rate: the steady state between those GCs. */
+  readonly steady: number;
+}
+
+/** The bot's own CPU time over `windows` rests of `ms` each, as CPU-seconds an hour; `during` runs meanwhile. */
+export async function idleCpu(bot: BotProcess, ms: number, windows: number, during?: (signal: AbortSignal) => Promise<void>): Promise<IdleCpu> {
+  const stop = new AbortController();
+  const side = during?.(stop.signal) ?? Promise.resolve();
+  const rates: number[] = [];
+  const started = performance.now();
+  const first = await bot.cpuUs();
+  let before = first;
+  for (let i = 0; i < windows; i += 1) {
+    const from = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const now = await bot.cpuUs();
+    rates.push(((now - before) / 1e6) * (3_600_000 / (performance.now() - from)));
+    before = now;
+  }
+  stop.abort();
+  await side;
+  const sorted = [...rates].sort((a, b) => a - b);
+  return { mean: ((before - first) / 1e6) * (3_600_000 / (performance.now() - started)), steady: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN };
 }
 
 export function requireBot(rig: Rig): BotProcess {

@@ -1,5 +1,7 @@
 // One rig = fake Slack + fake Discord + fake Bedrock (own instances, 127.0.0.1, port 0) and the one
 // bot process attached to them. The bench keeps one rig per bot so none shares a socket or a session.
+// The fakes run without Slack's rate limits (and Discord's per-channel one): a throughput bench
+// would otherwise measure the limits, not the bot. `npm run bench:tiers` runs under the real ones.
 import { randomUUID } from 'node:crypto';
 import { startFakeBedrock, type FakeBedrock, type RecordedBedrockRequest } from '../test/fakes/bedrock/index.js';
 import { startFakeDiscord, type FakeDiscord } from '../test/fakes/discord/index.js';
@@ -48,7 +50,8 @@ const DISCORD_CHANNELS = 320;
 const SLACK_CHANNELS = 128;
 const USER = 'UALICE';
 const PROMPT = 'how is the weather today?';
-const BASELINE_SLACK_PING_TIMEOUT_MS = '2000';
+/** The bridge's default SLACK_CLIENT_PING_TIMEOUT_MS, so the bare bots ping Slack as often and reconnect alike. */
+const BASELINE_SLACK_PING_TIMEOUT_MS = '1500';
 
 export class Rig {
   readonly tracker = new Tracker(DISCORD_BOT_ID);
@@ -68,9 +71,9 @@ export class Rig {
     readonly logLevel: 'warn' | 'info',
   ) {}
 
-  static async start(name: string, kind: BotKind, logLevel: 'warn' | 'info' = 'warn'): Promise<Rig> {
+  static async start(name: string, kind: BotKind, logLevel: 'warn' | 'info' = 'info'): Promise<Rig> {
     const rig = new Rig(name, kind, logLevel);
-    rig.#slack = await startFakeSlack({ observer: rig.tracker.slackObserver, waitTimeoutMs: 20_000 });
+    rig.#slack = await startFakeSlack({ observer: rig.tracker.slackObserver, waitTimeoutMs: 20_000, rateLimits: { windowMs: 0 } });
     rig.tracker.slackAnswered = (place) => slackAnswered(rig.#slack, place);
     rig.#discord = await startFakeDiscord({
       observer: rig.tracker.discordObserver,
@@ -105,18 +108,18 @@ export class Rig {
       DISCORD_BOT_TOKEN: this.#discord.token,
       DISCORD_API_URL: this.#discord.apiUrl,
     };
-    if (this.kind === 'baseline') return { ...common, SLACK_CLIENT_PING_TIMEOUT_MS: BASELINE_SLACK_PING_TIMEOUT_MS, BENCH_REPLY_TEXT: ANSWER };
-    return {
-      ...common,
+    if (this.kind === 'floor') return { ...common, SLACK_CLIENT_PING_TIMEOUT_MS: BASELINE_SLACK_PING_TIMEOUT_MS, BENCH_REPLY_TEXT: ANSWER };
+    const aws = {
       AWS_ENDPOINT_URL_BEDROCK_RUNTIME: this.#bedrock.url,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'AKIDBENCHBENCHBENCH0',
       AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      LOG_LEVEL: this.logLevel,
-      MAX_CONCURRENT_TURNS: '64',
     };
+    if (this.kind === 'baseline') return { ...common, ...aws, SLACK_CLIENT_PING_TIMEOUT_MS: BASELINE_SLACK_PING_TIMEOUT_MS };
+    // The fakes count no rate limits, so the bridge counts no budgets either (as the baseline does not).
+    return { ...common, ...aws, LOG_LEVEL: this.logLevel, MAX_CONCURRENT_TURNS: '64', SLACK_RATE_WINDOW_SECONDS: '0' };
   }
 
   /** Starts the bot and waits until both platforms are connected (and, for the bridge, /ping agrees). */

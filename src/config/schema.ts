@@ -163,7 +163,7 @@ export const environmentSchema = z.object({
   SLACK_ALLOWED_USERS: commaList,
   SLACK_NATIVE_STREAMING: boolean(true),
   SLACK_CLIENT_PING_TIMEOUT_MS: integer(500, 60_000, 1500),
-  SLACK_RATE_WINDOW_SECONDS: integer(1, 3600, 60),
+  SLACK_RATE_WINDOW_SECONDS: integer(0, 3600, 60),
 
   DISCORD_BOT_TOKEN: token(null, 'the bot token from the Developer Portal'),
   DISCORD_API_URL: httpUrl(defaults.discordApiUrl),

@@ -181,7 +181,7 @@ export class Bridge extends EventEmitter<{ activity: [] }> {
 
   async #answer(message: InboundMessage, channel: ReplyChannel, signal: AbortSignal, trace?: TurnTrace): Promise<void> {
     const counters = this.counters(message.platform);
-    const log = this.options.logger.child({ platform: message.platform, conversation: message.conversationKey });
+    const log = this.options.logger.child({ platform: message.platform, conversation: message.conversationKey, ...message.logFields });
     const startedAt = performance.now();
     const progress: TurnProgress = { userTurn: { role: 'user', text: message.text }, answer: '', ...(trace === undefined ? {} : { trace }) };
     const sink = channel.openReply(message);

@@ -35,6 +35,8 @@ export interface InboundMessage {
   readonly sentAt: number;
   /** Set by catch-up: the reply should say briefly that it comes late. */
   readonly late?: boolean;
+  /** Extra fields for this message's log lines, chosen by our code (the runtime's session and request ids). */
+  readonly logFields?: Readonly<Record<string, string>>;
 }
 
 import type { ChatAgent, ChatAttachment, ChatTurn } from '../agent/types.js';

@@ -1,3 +1,3 @@
 export { createLogger, type Logger, type LogFields, type LogLevel, type LoggerOptions } from './logger.js';
 export { Redactor, redactedMarker } from './redactor.js';
-export { runWithRequestContext, currentRequestContext, type RequestContext } from './context.js';
+export { requestContextFields, type RequestContext } from './context.js';

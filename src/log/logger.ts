@@ -1,6 +1,5 @@
 import type { Writable } from 'node:stream';
 import winston from 'winston';
-import { currentRequestContext } from './context.js';
 import type { Redactor } from './redactor.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -26,13 +25,6 @@ export interface LoggerOptions {
 
 const MESSAGE = Symbol.for('message');
 
-const stampRequestContext = winston.format((info) => {
-  const context = currentRequestContext();
-  if (context?.sessionId !== undefined) info.session_id = context.sessionId;
-  if (context?.requestId !== undefined) info.request_id = context.requestId;
-  return info;
-});
-
 /** Errors put in fields serialise as their message and code instead of `{}`. */
 const serialiseErrors = winston.format((info) => {
   for (const [key, value] of Object.entries(info)) {
@@ -55,7 +47,6 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     format: winston.format.combine(
       winston.format.timestamp(),
-      stampRequestContext(),
       serialiseErrors(),
       winston.format.json(),
       redactFinishedLine(),

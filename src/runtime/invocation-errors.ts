@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import { BridgeError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 
@@ -43,6 +43,12 @@ export function toHttpError(error: unknown): InvocationError {
   }
 }
 
+/** The request's session and request ids, as the runtime server put them on `response.locals`. */
+export function logFieldsOf(response: Response): Record<string, string> {
+  const fields: unknown = response.locals.logFields;
+  return typeof fields === 'object' && fields !== null ? (fields as Record<string, string>) : {};
+}
+
 export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _request, response, next) => {
     if (response.headersSent) {
@@ -50,7 +56,7 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const httpError = toHttpError(error);
-    if (httpError.status >= 500) logger.error('invocation failed', { error });
+    if (httpError.status >= 500) logger.error('invocation failed', { ...logFieldsOf(response), error });
     response.locals.errorMessage = httpError.message;
     response.status(httpError.status).json({ error: httpError.message });
   };

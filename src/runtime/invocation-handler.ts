@@ -4,7 +4,7 @@ import type { Bridge, InboundMessage, SubmitOutcome } from '../core/index.js';
 import type { Logger } from '../log/index.js';
 import { CollectingReply, type ReplyOutcome } from './collecting-reply.js';
 import type { HealthMonitor } from './health.js';
-import { InvocationError } from './invocation-errors.js';
+import { InvocationError, logFieldsOf } from './invocation-errors.js';
 import { invocationSchema, parseInvocation, type Invocation } from './invocation-schema.js';
 import type { SessionRoles } from './session-roles.js';
 import type { StatusReport } from './status-report.js';
@@ -40,7 +40,7 @@ export function createInvocationHandler(deps: InvocationDeps) {
         await chat(deps, invocation, request, response);
         return;
       case 'start_task': {
-        const { record, created } = deps.tasks.start(invocation.task_id, () => runTask(deps, invocation.prompt));
+        const { record, created } = deps.tasks.start(invocation.task_id, () => runTask(deps, invocation.prompt, logFieldsOf(response)));
         response.status(created ? 202 : 200).json({ task_id: record.taskId, status: created ? 'started' : record.state });
         return;
       }
@@ -87,7 +87,7 @@ function failedField(name: string, platforms: readonly string[]): Record<string,
   return platforms.length === 0 ? {} : { [name]: platforms };
 }
 
-function toMessage(conversationKey: string, prompt: string): InboundMessage {
+function toMessage(conversationKey: string, prompt: string, logFields: Readonly<Record<string, string>>): InboundMessage {
   return {
     platform: 'invocation',
     conversationKey,
@@ -96,6 +96,7 @@ function toMessage(conversationKey: string, prompt: string): InboundMessage {
     authorIsBot: false,
     text: prompt,
     sentAt: Date.now(),
+    logFields,
   };
 }
 
@@ -113,7 +114,7 @@ async function chat(deps: InvocationDeps, invocation: ChatInvocation, request: R
     if (!response.writableFinished) abort.abort();
   });
   const sink = new CollectingReply(streaming ? (delta) => writeEvent(response, { delta }) : undefined);
-  const outcome = deps.bridge.submit(toMessage(`invocation:${conversationId}`, invocation.prompt), { openReply: () => sink }, { signal: abort.signal });
+  const outcome = deps.bridge.submit(toMessage(`invocation:${conversationId}`, invocation.prompt, logFieldsOf(response)), { openReply: () => sink }, { signal: abort.signal });
   if (outcome !== 'accepted') throw refusal(outcome);
   if (streaming) {
     response.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
@@ -133,9 +134,9 @@ function writeEvent(response: Response, data: Record<string, string>): void {
   if (!response.writableEnded) response.write(`data: ${JSON.stringify(data)}\n\n`);
 }
 
-async function runTask(deps: InvocationDeps, prompt: string): Promise<ReplyOutcome> {
+async function runTask(deps: InvocationDeps, prompt: string, logFields: Readonly<Record<string, string>>): Promise<ReplyOutcome> {
   const sink = new CollectingReply();
-  const outcome = deps.bridge.submit(toMessage(`invocation:task:${randomUUID()}`, prompt), { openReply: () => sink });
+  const outcome = deps.bridge.submit(toMessage(`invocation:task:${randomUUID()}`, prompt, logFields), { openReply: () => sink });
   if (outcome !== 'accepted') return { ok: false, text: '', error: refusal(outcome).message };
   return sink.done;
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type RequestHandler } from 'express';
-import { runWithRequestContext, type RequestContext } from '../log/index.js';
+import { requestContextFields, type RequestContext } from '../log/index.js';
 import { createInvocationHandler, type InvocationDeps } from './invocation-handler.js';
 import { InvocationError, jsonErrorHandler } from './invocation-errors.js';
 
@@ -38,8 +38,6 @@ export async function startRuntimeServer(options: RuntimeServerOptions): Promise
     logInvocation(options),
     // Any content type is read as JSON: operators curl without headers, AgentCore sends application/json.
     express.json({ limit: bodyLimitBytes, strict: false, type: () => true }),
-    // After the body parser: its stream callbacks would not carry the async context.
-    withInvocationContext(),
     handleInvocation,
   );
 
@@ -75,28 +73,27 @@ export async function startRuntimeServer(options: RuntimeServerOptions): Promise
   };
 }
 
-/** One log line per invocation, stamped with the runtime's session and request ids. */
+/**
+ * One log line per invocation, stamped with the runtime's session and request ids; the same ids go
+ * to the handlers as `response.locals.logFields`, for the lines of the work they start.
+ */
 function logInvocation(options: RuntimeServerOptions): RequestHandler {
   return (request, response, next) => {
     const sessionId = request.get(sessionHeader);
     if (sessionId !== undefined) options.onSessionId(sessionId);
     const startedAt = performance.now();
+    const logFields = requestContextFields(requestContextOf(request));
+    response.locals.logFields = logFields;
     response.on('finish', () => {
       const rejected: unknown = response.locals.errorMessage;
-      runWithRequestContext(requestContextOf(request), () =>
-        options.logger.info('invocation served', {
-          status: response.statusCode,
-          latencyMs: Math.round(performance.now() - startedAt),
-          ...(typeof rejected === 'string' ? { reason: rejected } : {}),
-        }),
-      );
+      options.logger.child(logFields).info('invocation served', {
+        status: response.statusCode,
+        latencyMs: Math.round(performance.now() - startedAt),
+        ...(typeof rejected === 'string' ? { reason: rejected } : {}),
+      });
     });
     next();
   };
-}
-
-function withInvocationContext(): RequestHandler {
-  return (request, _response, next) => runWithRequestContext(requestContextOf(request), () => next());
 }
 
 function requestContextOf(request: Request): RequestContext {

@@ -16,7 +16,7 @@ import { REPO_ROOT, startBot } from '../fakes/agentcore/bot-process.js';
 import { startFakeBedrock } from '../fakes/bedrock/index.js';
 import { startFakeDiscord } from '../fakes/discord/index.js';
 import { startFakeSlack } from '../fakes/slack/index.js';
-import { BUILD_INPUTS, stageBuild } from '../helpers/built-bridge.js';
+import { BRIDGE_NODE_FLAGS, BUILD_INPUTS, stageBuild } from '../helpers/built-bridge.js';
 import { discordEnv, slackEnv } from '../helpers/env.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -39,7 +39,11 @@ describe('Dockerfile', () => {
     assert.match(runStage, /^ENV NODE_ENV=production/m);
     assert.match(runStage, /^USER 1000:1000$/m);
     assert.match(runStage, /^EXPOSE 8080$/m);
-    assert.match(runStage, /^ENTRYPOINT \["node", "dist\/main\.js"\]$/m);
+    const entrypoint = `ENTRYPOINT ${JSON.stringify(['node', ...BRIDGE_NODE_FLAGS, 'dist/main.js']).replaceAll('","', '", "')}`;
+    assert.ok(runStage.split('\n').includes(entrypoint), `run stage has ${entrypoint}`);
+    assert.doesNotMatch(runStage, /^(ENV)?\s+NODE_OPTIONS=/m, 'no flags hidden in NODE_OPTIONS');
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.ok(pkg.scripts.start?.endsWith(`&& node ${BRIDGE_NODE_FLAGS.join(' ')} dist/main.js`), 'npm start runs the flags the image runs');
     assert.match(runStage, /^COPY --from=build \/app\/dist \.\/dist$/m);
   });
 
@@ -90,7 +94,7 @@ describe('the run stage, without Docker', () => {
       assert.ok(!existsSync(join(work, 'node_modules', name)), name);
     }
 
-    const bot = await startBot({ args: ['--enable-source-maps', 'dist/main.js'], cwd: work, env: { NODE_ENV: 'production', IMAGE_VERSION: 'v-image-test' } });
+    const bot = await startBot({ args: [...BRIDGE_NODE_FLAGS, 'dist/main.js'], cwd: work, env: { NODE_ENV: 'production', IMAGE_VERSION: 'v-image-test' } });
     try {
       const ping = await fetch(`${bot.url}/ping`);
       assert.equal(ping.status, 200);
@@ -116,7 +120,7 @@ describe('the run stage, without Docker', () => {
     assert.ok(existsSync(join(work, 'dist', 'main.js')), 'the test above built and installed the run stage');
     const [slack, discord, bedrock] = await Promise.all([startFakeSlack(), startFakeDiscord(), startFakeBedrock()]);
     t.after(() => Promise.all([slack.close(), discord.close(), bedrock.close()]));
-    const bot = await startBot({ args: ['--enable-source-maps', 'dist/main.js'], cwd: work, env: { NODE_ENV: 'production', ...slackEnv(slack, bedrock), ...discordEnv(discord, bedrock) } });
+    const bot = await startBot({ args: [...BRIDGE_NODE_FLAGS, 'dist/main.js'], cwd: work, env: { NODE_ENV: 'production', ...slackEnv(slack, bedrock), ...discordEnv(discord, bedrock) } });
     try {
       await slack.waitForConnections(1, 20_000);
       await discord.waitForReady(1, 20_000);

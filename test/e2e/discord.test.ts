@@ -44,6 +44,17 @@ test('a guild mention is answered as a reply in the same channel, with typing wh
   assert.equal(JSON.stringify(rig.bedrock.requests.at(-1)!.body.messages).includes(rig.discord.botUser.id), false, 'mention stripped');
 });
 
+test('no typing once the model has spoken, even when Discord holds the post back (a 429)', async () => {
+  const from = rig.discord.calls.length;
+  // The post waits a second for its route's limit; the model's text was there at once, so typing would say nothing true.
+  rig.discord.rateLimitNext({ method: 'POST', path: `/channels/${rig.discord.channelId}/messages` }, 1);
+  const message = rig.discord.sendUserMessage({ content: mention('quick one') });
+  assert.equal(await finalText(message.id, 'Echo: quick one'), 'Echo: quick one');
+  const calls = rig.discord.calls.slice(from);
+  assert.ok(calls.some((c) => c.status === 429), 'the post was held back');
+  assert.equal(calls.filter((c) => c.path.endsWith('/typing')).length, 0);
+});
+
 test('a DM on a channel the client never cached is answered in the DM', async () => {
   const dm = rig.discord.dmChannel(bob);
   const message = rig.discord.sendUserMessage({ channelId: dm.id, author: bob, content: 'hello in private' });

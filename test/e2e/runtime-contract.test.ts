@@ -52,6 +52,20 @@ test('keepalive and status report uptime, version, session id, platforms and age
   assert.equal(served.session_id, sessionId);
 });
 
+test("a prompt's turn logs with its invocation's session and request ids, and the next prompt's does not inherit them", async () => {
+  const sessionId = 'chat-session-0123456789abcdef0123456789abcd';
+  const first = await invoke(bridge.url, { prompt: 'first', conversation_id: 'ctx-1' }, { 'x-amzn-bedrock-agentcore-runtime-session-id': sessionId, 'x-amzn-bedrock-agentcore-runtime-request-id': 'req-chat-1' });
+  assert.equal(first.status, 200);
+  const handled = await bridge.logs.waitFor((r) => r.message === 'message handled' && r.conversation === 'invocation:ctx-1');
+  assert.equal(handled.request_id, 'req-chat-1');
+  assert.equal(handled.session_id, sessionId);
+  const second = await invoke(bridge.url, { prompt: 'second', conversation_id: 'ctx-2' });
+  assert.equal(second.status, 200);
+  const next = await bridge.logs.waitFor((r) => r.message === 'message handled' && r.conversation === 'invocation:ctx-2');
+  assert.equal(next.request_id, undefined);
+  assert.equal(next.session_id, undefined);
+});
+
 const badInputs: { name: string; body: string; status: number; error: RegExp }[] = [
   { name: 'malformed JSON', body: '{"action": "status"', status: 400, error: /malformed JSON/ },
   { name: 'a JSON array', body: '[1,2]', status: 400, error: /must be a JSON object/ },

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { startApp, type RunningApp } from '../../src/app.js';
-import { builtBridge } from './built-bridge.js';
+import { BRIDGE_NODE_FLAGS, builtBridge } from './built-bridge.js';
 import { eventually } from './wait.js';
 
 export { awsTestEnv } from './env.js';
@@ -111,9 +111,9 @@ export interface ChildBridge {
   readonly stderr: () => string;
 }
 
-/** Runs the bundle as `npm start` does (`node --enable-source-maps dist/main.js`) as a child process. */
+/** Runs the bundle as `npm start` does (`node <BRIDGE_NODE_FLAGS> dist/main.js`) as a child process. */
 export async function spawnBridge(env: Record<string, string>): Promise<ChildBridge> {
-  const child = spawn(process.execPath, ['--enable-source-maps', await builtBridge()], {
+  const child = spawn(process.execPath, [...BRIDGE_NODE_FLAGS, await builtBridge()], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

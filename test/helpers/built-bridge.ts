@@ -9,6 +9,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Node's flags for the bridge, as the Dockerfile's ENTRYPOINT and `npm start` run it (a test checks all three agree). */
+export const BRIDGE_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=60'] as const;
 /** What the Dockerfile's build stage copies before `npm run build`. */
 export const BUILD_INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src'] as const;
 const CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'bridge-build');

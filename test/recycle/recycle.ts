@@ -24,7 +24,7 @@ import type { RuntimeEmulator } from '../fakes/agentcore/runtime-emulator.js';
 import { sampleConfiguration } from '../fakes/agentcore/state.js';
 import type { RunReport } from '../../infra/lambda/rotation.js';
 import { cleanEnv, runScript, scratchFile } from '../deploy/run-script.js';
-import { builtBridge } from '../helpers/built-bridge.js';
+import { BRIDGE_NODE_FLAGS, builtBridge } from '../helpers/built-bridge.js';
 import { discordEnv, slackEnv } from '../helpers/env.js';
 import { eventually, sleep } from '../helpers/wait.js';
 
@@ -120,7 +120,7 @@ export async function runRecycle(
     const bot = await builtBridge();
     say(`bot bundled to ${bot}`);
     const emulator: RuntimeEmulator = runtimeEmulator({
-      args: ['--enable-source-maps', bot],
+      args: [...BRIDGE_NODE_FLAGS, bot],
       idleTimeoutMs: scale.idleTimeoutMs,
       maxLifetimeMs: scale.maxLifetimeMs,
       pingIntervalMs: scale.pingIntervalMs,

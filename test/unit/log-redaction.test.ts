@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { createLogger, Redactor, runWithRequestContext } from '../../src/log/index.js';
+import { createLogger, Redactor, requestContextFields } from '../../src/log/index.js';
 
 function capture() {
   const stream = new PassThrough();
@@ -42,7 +42,7 @@ test('loaded secrets and token shapes are redacted in messages, fields, nested o
 test('each line is JSON with level, message, timestamp, bindings and the request context', async () => {
   const { stream, lines } = capture();
   const logger = createLogger({ level: 'info', redactor: new Redactor(), stream });
-  runWithRequestContext({ sessionId: 's-1', requestId: 'r-1' }, () => logger.child({ platform: 'slack' }).info('hello', { n: 1 }));
+  logger.child(requestContextFields({ sessionId: 's-1', requestId: 'r-1' })).child({ platform: 'slack' }).info('hello', { n: 1 });
   logger.debug('hidden at info');
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(lines.length, 1);

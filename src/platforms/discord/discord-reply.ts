@@ -11,8 +11,8 @@ export const editIntervalMs = 1000;
 /** A typing indicator lasts about 10 s; refresh it a little sooner while the model thinks. */
 const typingRefreshMs = 8000;
 /**
- * Typing starts only if no text is out by then: a fast answer needs no
- * indicator, and each request counts against Discord's 50 requests a second.
+ * Typing starts only if the model has said nothing by then: a fast answer needs no indicator,
+ * and each request counts against Discord's 50 requests a second.
  */
 const typingDelayMs = 300;
 /** Answers never ping anyone, whatever the model writes (@everyone included). */
@@ -106,7 +106,16 @@ export function createDiscordReply(rest: REST, target: DiscordReplyTarget, clock
     },
     logger,
   });
-  return reply;
+  // Once the model speaks its text is on the way: a post held back by Discord's limits would only have a typing request queue behind it.
+  return {
+    start: () => reply.start(),
+    append: (delta) => {
+      typing.stop();
+      reply.append(delta);
+    },
+    finish: () => reply.finish(),
+    fail: (userMessage) => reply.fail(userMessage),
+  };
 }
 
 class TypingIndicator {

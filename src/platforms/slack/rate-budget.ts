@@ -35,13 +35,14 @@ export class RateBudgets {
   readonly #posts = new Map<string, Bucket>();
 
   constructor(
-    /** Slack's window (a minute); tests against a faster fake shorten it. */
+    /** Slack's window (a minute); tests against a faster fake shorten it; 0 counts nothing (only 429s close a method). */
     private readonly windowMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Takes one call of each method (all or none), e.g. a stream's start and its stop. */
   tryTake(methods: readonly string[], channel?: string): boolean {
+    if (this.windowMs <= 0) return methods.every((method) => this.waitMs(method, channel) === 0);
     if (methods.some((method) => this.waitMs(method, channel) > 0)) return false;
     for (const method of methods) this.#take(method, channel);
     return true;
@@ -51,6 +52,7 @@ export class RateBudgets {
   waitMs(method: string, channel?: string): number {
     const now = this.now();
     const blocked = Math.max(0, (this.#blockedUntil.get(this.#blockKey(method, channel)) ?? 0) - now);
+    if (this.windowMs <= 0) return blocked;
     if (method === 'chat.postMessage') return Math.max(blocked, this.#postWait(channel ?? '', now));
     const limit = slackMethodLimits[method];
     if (limit === undefined) return blocked;
@@ -69,7 +71,7 @@ export class RateBudgets {
   /** Calls left in the current window, for status. */
   remaining(method: string): number | null {
     const limit = slackMethodLimits[method];
-    return limit === undefined ? null : Math.max(0, limit - this.#window(method, this.now()).length);
+    return limit === undefined || this.windowMs <= 0 ? null : Math.max(0, limit - this.#window(method, this.now()).length);
   }
 
   #take(method: string, channel: string | undefined): void {

@@ -4,6 +4,7 @@ import { BridgeError } from '../../errors.js';
 import type { Logger } from '../../log/index.js';
 import { toSlackLogger } from './bolt-logger.js';
 import { RateBudgets } from './rate-budget.js';
+import { keepAliveFetch } from './slack-fetch.js';
 
 type WebClient = webApi.WebClient;
 export type SlackArgs = Record<string, unknown>;
@@ -55,8 +56,8 @@ export class SlackApi {
       logger: toSlackLogger(options.logger),
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 },
-      // A request that hangs must not hold an answer for ever.
-      timeout: 15_000,
+      // A request that hangs must not hold an answer for ever (the transport's socket timeout: no signal and timer per call).
+      fetch: keepAliveFetch({ timeoutMs: 15_000 }),
     });
     this.budgets = new RateBudgets(options.rateWindowMs);
   }

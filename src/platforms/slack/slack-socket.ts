@@ -77,6 +77,8 @@ export class SlackSocket {
       botId: options.identity.botId ?? '',
       botUserId: options.identity.botUserId,
       tokenVerificationEnabled: false,
+      // Bolt's conversation store (context.conversation) is read by nothing here; it cost a store look-up and write per event.
+      convoStore: false,
     });
     options.register(this.app);
     for (const channel of pingChannels) subscribe(channel, this.#onPing);

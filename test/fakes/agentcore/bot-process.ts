@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { builtBridge } from '../../helpers/built-bridge.js';
+import { BRIDGE_NODE_FLAGS, builtBridge } from '../../helpers/built-bridge.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -45,7 +45,7 @@ export async function stopChild(child: ChildProcess, exited: Promise<number | nu
 
 export async function startBot(options: BotOptions = {}): Promise<BotProcess> {
   const inherited = inheritedEnv();
-  const args = options.args ?? ['--enable-source-maps', await builtBridge()];
+  const args = options.args ?? [...BRIDGE_NODE_FLAGS, await builtBridge()];
   const child = spawn(process.execPath, [...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...inherited, PORT: '0', LOG_LEVEL: 'info', AWS_EC2_METADATA_DISABLED: 'true', ...options.env },
