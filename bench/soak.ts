@@ -128,7 +128,7 @@ async function run(traffic: SoakTraffic, target: BotProcess): Promise<Sample[]> 
   let nextGc = 0;
   let lastAnswered = 0;
   let lastAt = elapsedS();
-  let lastCpuMs = await target.cpuMs();
+  let lastCpuMs = (await target.cpuUs()) / 1000;
   process.stdout.write(`${tableHeader()}\n`);
   try {
     while (performance.now() < endAt && !botExited) {
@@ -141,7 +141,7 @@ async function run(traffic: SoakTraffic, target: BotProcess): Promise<Sample[]> 
       }
       const forceGc = now >= nextGc;
       if (forceGc) nextGc = now + base.gcEveryS;
-      const cpuMs = await target.cpuMs();
+      const cpuMs = (await target.cpuUs()) / 1000;
       const answersPerS = (traffic.counts.answered - lastAnswered) / (now - lastAt);
       const botCpuPct = ((cpuMs - lastCpuMs) / ((now - lastAt) * 1000)) * 100;
       [lastAnswered, lastAt, lastCpuMs] = [traffic.counts.answered, now, cpuMs];

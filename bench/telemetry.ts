@@ -63,7 +63,7 @@ async function measure(mode: Mode): Promise<void> {
   const load = groups();
   await saturate(rig, load, 60, performance.now() + LOAD_CAP_MS);
   const result = await saturate(rig, load, messages, performance.now() + LOAD_CAP_MS);
-  samples[mode].cpuPerMessage.push(result.botCpuMsPerMessage);
+  samples[mode].cpuPerMessage.push(result.botCpuUsPerMessage / 1000);
   samples[mode].perSecond.push((result.answered / result.elapsedMs) * 1000);
   await sleep(REST_MS);
   const memory = await readMemory(rig.bot!);

@@ -11,7 +11,7 @@ export interface PlatformFigures {
   /** Messages refused by the per-user rate limit. */
   readonly rateLimited: number;
   readonly reconnects: number;
-  /** The adapter's status details: `rate_limited` and `held_back` (by method), `catch_up` (counts). */
+  /** The adapter's status details: `web_api_rate_limited` and `web_api_held_back` (by method), `catch_up` (counts). */
   readonly details: Readonly<Record<string, unknown>>;
 }
 
@@ -72,8 +72,8 @@ export function observeBridge(meter: Meter, sources: MetricSources): void {
   counter('bridge.duplicates', 'Redelivered messages dropped', (f, r) => r.observe(f.duplicates, byPlatform(f)));
   counter('bridge.user_rate_limited', 'Messages refused by the per-user limit', (f, r) => r.observe(f.rateLimited, byPlatform(f)));
   counter('bridge.platform.reconnects', 'Platform connections re-established', (f, r) => r.observe(f.reconnects, byPlatform(f)));
-  counter('bridge.platform.rate_limited', 'Platform API calls answered 429, by method', (f, r) => observeByMethod(f, 'rate_limited', r));
-  counter('bridge.platform.held_back', 'Platform API calls held back by the bot\'s own budget, by method', (f, r) => observeByMethod(f, 'held_back', r));
+  counter('bridge.platform.rate_limited', 'Platform API calls answered 429, by method', (f, r) => observeByMethod(f, 'web_api_rate_limited', r));
+  counter('bridge.platform.held_back', 'Platform API calls held back by the bot\'s own budget, by method', (f, r) => observeByMethod(f, 'web_api_held_back', r));
   counter('bridge.catch_up', 'Missed messages catch-up found and what became of them', (f, r) => {
     const catchUp = f.details.catch_up;
     if (!isRecord(catchUp)) return;
@@ -85,7 +85,7 @@ export function observeBridge(meter: Meter, sources: MetricSources): void {
   meter.createObservableGauge('bridge.turns.in_flight', { description: 'Turns queued or being answered' }).addCallback((result) => result.observe(sources.inFlight()));
 }
 
-function observeByMethod(figures: PlatformFigures, key: 'rate_limited' | 'held_back', result: ObservableResult): void {
+function observeByMethod(figures: PlatformFigures, key: 'web_api_rate_limited' | 'web_api_held_back', result: ObservableResult): void {
   const byMethod = figures.details[key];
   if (!isRecord(byMethod)) return;
   for (const [method, count] of Object.entries(byMethod)) {

@@ -150,8 +150,8 @@ export class SlackPlatform implements ChatPlatform {
     return {
       ...this.#watchdog.status,
       catch_up: this.#catchUp.status,
-      rate_limited: Object.fromEntries(this.#api.rateLimited),
-      held_back: Object.fromEntries(this.#api.heldBack),
+      web_api_rate_limited: Object.fromEntries(this.#api.rateLimited),
+      web_api_held_back: Object.fromEntries(this.#api.heldBack),
       native_streaming: this.#streaming.native,
     };
   }
