@@ -35,7 +35,7 @@ export interface Results {
   /** CPU-seconds an hour at rest, both platforms connected; the bridge's /ping polled every 2 s as AgentCore does. */
   idleCpu: Partial<Record<RigName, IdleCpu>>;
   /** The bridge at rest with nobody polling /ping (like the baselines, which serve none). */
-  idleCpuUnpolled?: IdleCpu;
+  idleCpuPolled?: IdleCpu;
   startup: Partial<Record<RigName, StartupSample[]>>;
   /** Bridge with no chat tokens: spawn -> first /ping answer (ms). */
   startupWithoutTokens: number[];
@@ -145,9 +145,9 @@ function lightLoadFigures(results: Results, platform: Platform, add: Add): void 
 }
 
 function restFigures(results: Results, add: Add): void {
-  add('idle.cpu_per_hour', 'idle CPU, both connected (bridge: /ping every 2 s)', 'CPU-s/h', (name) => results.idleCpu[name]?.mean, ratioAtMost(1));
+  add('idle.cpu_per_hour', 'idle CPU, both connected, none polled', 'CPU-s/h', (name) => results.idleCpu[name]?.mean, ratioAtMost(1));
   add('idle.cpu_per_hour_steady', '  same, steady (median window)', 'CPU-s/h', (name) => results.idleCpu[name]?.steady);
-  add('idle.cpu_per_hour_unpolled', '  bridge without /ping polls (steady)', 'CPU-s/h', (name) => (name === 'bridge' ? results.idleCpuUnpolled?.steady : results.idleCpu[name]?.steady));
+  add('idle.cpu_per_hour_polled', '  bridge with /ping every 2 s (as AgentCore)', 'CPU-s/h', (name) => (name === 'bridge' ? results.idleCpuPolled?.mean : undefined));
   const memory = (name: RigName, which: 'rest' | 'loaded' | 'after', key: keyof MemoryReading): number | undefined => mb(results.memory[name]?.[which]?.[key]);
   add('memory.rss.rest', "RSS at rest (after warm-up, GC'd)", 'MB', (name) => memory(name, 'rest', 'rssBytes'), atMost(RSS_REST_MAX_MB, 'MB'));
   add('memory.heap.rest', "heap at rest (GC'd)", 'MB', (name) => memory(name, 'rest', 'heapUsedBytes'));

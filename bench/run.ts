@@ -21,8 +21,8 @@
 // - Paced: closed loops, one per conversation, pausing after each answer: @1 = one loop, @20 = 20.
 //   A conversation is 10 mentions (Slack: a top-level mention, then 9 in its thread; Discord: a
 //   channel), so 1 in 10 pays the history rebuild.
-// - Rest: after the warm-up, all three bots idle together, both platforms connected; the bridge's
-//   /ping is polled every 2 s as AgentCore does (and again without, alone). CPU-s an hour from
+// - Rest: after the warm-up and 11 s with no work, all three bots idle together, both platforms
+//   connected, none polled (like for like); then the bridge alone with /ping polled every 2 s as AgentCore does. CPU-s an hour from
 //   process.cpuUsage(); then RSS, peak RSS (VmHWM, what AgentCore bills) and heap after a forced GC.
 // - Memory: the same after the load runs, and after a long mixed run (Slack + Discord, 200 + 24
 //   conversations; bridge and baseline): growth per 1,000 messages. Histories (<= 30 turns) and the
@@ -45,8 +45,8 @@ import { Rig } from './rig.js';
 import { sleep } from './stats.js';
 import type { Platform } from './tracker.js';
 
-const FULL = { startups: 3, rounds: 2, slackC1: 50, discordC1: 30, c20PerLoop: 3, reconnects: 20, slackLoad: 1000, discordLoad: 150, runCapMs: 20_000, idleMs: 10_000, idleWindows: 3, memoryMessages: 5000, memoryCapMs: 40_000 };
-const QUICK = { startups: 2, rounds: 1, slackC1: 20, discordC1: 10, c20PerLoop: 1, reconnects: 3, slackLoad: 300, discordLoad: 40, runCapMs: 10_000, idleMs: 2000, idleWindows: 3, memoryMessages: 800, memoryCapMs: 10_000 };
+const FULL = { startups: 3, rounds: 2, slackC1: 50, discordC1: 30, c20PerLoop: 3, reconnects: 20, slackLoad: 1000, discordLoad: 150, runCapMs: 20_000, idleMs: 10_000, idleWindows: 3, settleMs: 11_000, memoryMessages: 5000, memoryCapMs: 40_000 };
+const QUICK = { startups: 2, rounds: 1, slackC1: 20, discordC1: 10, c20PerLoop: 1, reconnects: 3, slackLoad: 300, discordLoad: 40, runCapMs: 10_000, idleMs: 2000, idleWindows: 3, settleMs: 11_000, memoryMessages: 800, memoryCapMs: 10_000 };
 /** A second paced round only starts before this (s), so a slow machine keeps time for the rest. */
 const LAST_ROUND_START_S = 110;
 const PACING: Record<Platform, { c1: LoopOptions['thinkMs']; c20: LoopOptions['thinkMs'] }> = {
@@ -192,16 +192,19 @@ await phase('warm-up', async () => {
   }
 });
 
-await phase(`rest: ${(plan.idleMs * plan.idleWindows) / 1000} s all three, then the bridge unpolled`, async () => {
-  // A full GC first in every bot, so none starts its rest with the warm-up's garbage still to collect.
+await phase(`rest: ${(plan.idleMs * plan.idleWindows) / 1000} s all three unpolled, then the bridge polled`, async () => {
+  // A full GC first in every bot, so none starts its rest with the warm-up's garbage still to collect;
+  // then one ELD window (10 s) with no work, after which the bridge's sampler is off as it is at rest.
   for (const name of rigNames) await readMemory(requireBot(rig(name)));
+  await sleep(plan.settleMs);
   const bridge = requireBot(rig('bridge'));
-  const rested = await Promise.all(rigNames.map((name) => idleCpu(requireBot(rig(name)), plan.idleMs, plan.idleWindows, name === 'bridge' ? (signal) => pollPing(bridge.port, signal) : undefined)));
+  // Like for like: no bot is polled (the bare bots have no /ping to poll).
+  const rested = await Promise.all(rigNames.map((name) => idleCpu(requireBot(rig(name)), plan.idleMs, plan.idleWindows)));
   rigNames.forEach((name, i) => {
     const idle = rested[i];
     if (idle !== undefined) results.idleCpu[name] = idle;
   });
-  results.idleCpuUnpolled = await idleCpu(bridge, plan.idleMs / 2, plan.idleWindows);
+  results.idleCpuPolled = await idleCpu(bridge, plan.idleMs / 2, plan.idleWindows, (signal) => pollPing(bridge.port, signal));
   for (const name of rigNames) results.memory[name] = { rest: await readMemory(requireBot(rig(name))), messages: 0 };
   if (profileDir !== undefined) await saveHeapSnapshot('bridge-rest');
 });

@@ -91,14 +91,17 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
   const roles = new SessionRoles({ platforms, bridge, logger: logger.child({ component: 'session' }) });
   const tasks = new TaskRegistry();
-  const processStats = new ProcessStats();
+  const processStats = new ProcessStats({ busy: () => bridge.inFlight > 0 });
   const health = new HealthMonitor({
     connections: Object.values(connections),
     busyWork: () => bridge.inFlight,
     unhealthyAfterMs: config.selfHealing.unhealthyAfterMs,
     owning: () => roles.role === 'active' && bridge.accepting,
   });
-  bridge.on('activity', () => health.noteActivity());
+  bridge.on('activity', () => {
+    health.noteActivity();
+    processStats.noteActivity();
+  });
   const report: StatusReport = new StatusReport({
     imageVersion: config.imageVersion,
     startedAt,
