@@ -200,7 +200,7 @@ export const environmentSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: integer(1, 60, 12),
   RATE_LIMIT_PER_USER_PER_MINUTE: integer(0, 10_000, 0),
   HISTORY_MAX_FILE_MB: integer(0, 200, 20),
-  // 512 MB: history's share of an 8 GB microVM whose memory is billed at its peak (README, Memory).
+  // 512 MB: history's share of an 8 GB microVM whose memory is billed at its peak (docs/performance.md, Memory).
   HISTORY_MAX_TOTAL_MB: integer(1, 6144, 512),
   MAX_QUEUED_TOTAL: integer(1, 100_000, 1000),
   CONTEXT_TOKEN_BUDGET: integer(100, 200_000, 4000),
