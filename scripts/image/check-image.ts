@@ -12,7 +12,7 @@ import { startFakeSlack, type FakeSlack } from '../../test/fakes/slack/index.js'
 import { discordEnv, slackEnv } from '../../test/helpers/env.js';
 import { eventually } from '../../test/helpers/wait.js';
 import { docker, dockerOk } from './docker-cli.js';
-import { checkAppTree, checkImageConfig, checkNodeModules, checkSystemTools, readImageFacts } from './image-contents.js';
+import { IMAGE_COMMAND, checkAppTree, checkImageConfig, checkNodeModules, checkSystemTools, readImageFacts } from './image-contents.js';
 
 const PORT = 8080;
 const CONTAINER = 'agentcore-chat-bridge-image-check';
@@ -83,7 +83,7 @@ async function pidOneArgv(): Promise<string[]> {
 
 async function checkPidOne(): Promise<void> {
   const argv = await pidOneArgv();
-  if (JSON.stringify(argv) !== '["node","dist/main.js"]') throw new Error(`PID 1 is ${JSON.stringify(argv)}, want ["node","dist/main.js"]`);
+  if (JSON.stringify(argv) !== IMAGE_COMMAND) throw new Error(`PID 1 is ${JSON.stringify(argv)}, want ${IMAGE_COMMAND}`);
   const status = await dockerOk(['exec', CONTAINER, 'cat', '/proc/1/status']);
   const uids = status.match(/^Uid:\s+(.+)$/m)?.[1]?.split(/\s+/);
   if (uids === undefined || uids.some((uid) => uid !== '1000')) throw new Error(`PID 1 uids (real, effective, saved, fs) ${JSON.stringify(uids)}, want all 1000`);
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   if (image === undefined) throw new Error('usage: check-image.ts --image TAG');
   const facts = await readImageFacts(image);
   console.log(`image ${image}: ${(facts.sizeBytes / 1e6).toFixed(1)} MB (docker image inspect Size ${facts.sizeBytes}), ${facts.paths.size} paths`);
-  await check('image config: linux/arm64, user 1000:1000, entrypoint node dist/main.js', () => checkImageConfig(image));
+  await check(`image config: linux/arm64, user 1000:1000, entrypoint ${IMAGE_COMMAND}`, () => checkImageConfig(image));
   await check('/app holds package files, dist/ and node_modules only: no src, tests or .env', () => checkAppTree(facts));
   await check('node_modules: production dependencies only (no typescript, tsx, eslint, aws-cdk, esbuild)', () => checkNodeModules(facts, process.cwd()));
   await check('no compilers, make or python; /bin/sh, node and npm present', () => checkSystemTools(facts));

@@ -1,7 +1,11 @@
 // What the run image may hold, read from `docker inspect` and the exported filesystem on the host
 // (no emulation, so these cost seconds). Each check throws with every offending path it found.
 import { readFileSync } from 'node:fs';
+import { BRIDGE_NODE_FLAGS } from '../../test/helpers/built-bridge.js';
 import { docker, dockerOk, exportedPaths } from './docker-cli.js';
+
+/** The command the image runs, as the Dockerfile's ENTRYPOINT and `npm start` give it (one list of flags). */
+export const IMAGE_COMMAND = JSON.stringify(['node', ...BRIDGE_NODE_FLAGS, 'dist/main.js']);
 
 export interface ImageFacts {
   readonly image: string;
@@ -38,7 +42,7 @@ export async function checkImageConfig(image: string): Promise<void> {
   const wrong: string[] = [];
   if (platform !== 'linux/arm64') wrong.push(`platform ${platform}, want linux/arm64`);
   if (user !== '1000:1000') wrong.push(`user "${user}", want 1000:1000`);
-  if (entrypoint !== '["node","dist/main.js"]') wrong.push(`entrypoint ${entrypoint}, want ["node","dist/main.js"]`);
+  if (entrypoint !== IMAGE_COMMAND) wrong.push(`entrypoint ${entrypoint}, want ${IMAGE_COMMAND}`);
   if (env === undefined || !env.includes('"NODE_ENV=production"')) wrong.push(`env ${env} lacks NODE_ENV=production`);
   problem('image config', wrong);
 }
