@@ -228,7 +228,7 @@ export class StreamedReply<Id> implements ReplySink {
       } catch (error) {
         if (error instanceof BridgeError && error.code === 'reply_taken') {
           this.#become('abandoned');
-          this.options.logger.info('another session is answering this message; leaving it', { step });
+          this.options.logger.info('another session is answering this message; leaving it', { step, reason: error.message });
           return undefined;
         }
         let waitMs: number;

@@ -40,13 +40,15 @@ test('DiscordClock: the bound is the best Discord time seen, carried on by the m
   assert.equal(clock.atLeast(), Number.NEGATIVE_INFINITY);
   clock.observe(5_000_000);
   now += 250;
-  assert.equal(clock.atLeast(), 5_000_250);
+  assert.equal(clock.atLeast(), 5_000_000 + 250 * 0.999);
   clock.observe(4_000_000);
-  assert.equal(clock.atLeast(), 5_000_250, 'an older observation does not lower the bound');
+  assert.equal(clock.atLeast(), 5_000_000 + 250 * 0.999, 'an older observation does not lower the bound');
   clock.observe(5_000_900);
   assert.equal(clock.atLeast(), 5_000_900);
   clock.observe(Number.NaN);
   assert.equal(clock.atLeast(), 5_000_900);
+  now += 3_600_000;
+  assert.equal(clock.atLeast(), 5_000_900 + 3_600_000 - 3_600, 'after a quiet hour the bound stays 3.6 s behind, for a rate difference of up to 1,000 ppm');
 });
 
 test('a returned reply is ours when Discord made it after our bound, whatever the content or our wall clock', () => {
@@ -55,6 +57,7 @@ test('a returned reply is ours when Discord made it after our bound, whatever th
   assert.equal(isOwnPost(at(bound), bound), true);
   assert.equal(isOwnPost(at(bound + 40), bound), true);
   assert.equal(isOwnPost(at(bound - 1), bound), false, 'made before our first try: another session made it');
+  assert.equal(isOwnPost(at(bound), bound + 0.6), true, 'made in the millisecond of our bound: snowflakes round down to whole ms');
   assert.equal(isOwnPost(at(bound - 60_000), Number.NEGATIVE_INFINITY), true, 'nothing known of Discord\'s time: assume ours rather than drop the answer');
 });
 

@@ -8,21 +8,30 @@ import { RESTEvents, type REST } from 'discord.js';
  * read, so skew between our host and Discord cannot move it.
  */
 export class DiscordClock {
-  /** The largest (Discord time − our monotonic time) seen; the bound is this plus monotonic now. */
-  #offset = Number.NEGATIVE_INFINITY;
+  /** The observation that gives the highest bound now: Discord's time then, and our monotonic time then. */
+  #best: { discordMs: number; monotonicMs: number } | undefined;
 
   constructor(private readonly monotonicNow: () => number = () => performance.now()) {}
 
   /** Discord's clock had reached `discordMs` (epoch ms) by now. */
   observe(discordMs: number): void {
-    if (Number.isFinite(discordMs)) this.#offset = Math.max(this.#offset, discordMs - this.monotonicNow());
+    if (!Number.isFinite(discordMs)) return;
+    if (this.#best === undefined || discordMs > this.atLeast()) this.#best = { discordMs, monotonicMs: this.monotonicNow() };
   }
 
-  /** Epoch ms Discord's clock has at least reached; -Infinity until something was observed. */
+  /**
+   * Epoch ms Discord's clock has at least reached; -Infinity until something was observed. The
+   * time since the observation is counted at `1 - maxRateError`: our monotonic clock and Discord's
+   * may run at slightly different rates, and a quiet hour must not carry the bound past Discord's now.
+   */
   atLeast(): number {
-    return this.#offset + this.monotonicNow();
+    if (this.#best === undefined) return Number.NEGATIVE_INFINITY;
+    return this.#best.discordMs + (this.monotonicNow() - this.#best.monotonicMs) * (1 - maxRateError);
   }
 }
+
+/** 1,000 ppm: ten times what an unsynchronised crystal drifts, a hundred times NTP's slew limit. */
+const maxRateError = 1e-3;
 
 /**
  * Feeds the clock every REST response's Date header (whole seconds, rounded

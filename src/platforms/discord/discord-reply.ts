@@ -43,7 +43,8 @@ export function replyNonce(replyToMessageId: string, part: number): string | und
  * never older than it; one that is older was made by someone else first.
  */
 export function isOwnPost(postedId: string, notBeforeMs: number): boolean {
-  return SnowflakeUtil.timestampFrom(postedId) >= notBeforeMs;
+  // A snowflake carries whole milliseconds (Discord's time rounded down); the bound has fractions.
+  return SnowflakeUtil.timestampFrom(postedId) >= Math.floor(notBeforeMs);
 }
 
 export interface DiscordReplyTarget {
