@@ -139,6 +139,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const stop = (reason: string) => {
     stopping ??= (async () => {
       logger.info('shutting down', { reason, inFlight: bridge.inFlight });
+      roles.close();
       await Promise.allSettled(platforms.map((platform) => platform.stopIntake?.() ?? Promise.resolve()));
       const drained = await bridge.drain(config.limits.shutdownGraceMs);
       await Promise.allSettled(platforms.map((platform) => platform.stop()));

@@ -68,6 +68,7 @@ const defaultPlatformHandoverTimeoutMs = 10_000;
 export class SessionRoles {
   readonly #now: () => number;
   #role: SessionRole = 'idle';
+  #closed = false;
   #since: number;
   #handover: Promise<HandoverResult> | undefined;
   #takeover: Promise<TakeoverResult> | undefined;
@@ -86,15 +87,25 @@ export class SessionRoles {
     return this.#since;
   }
 
+  /**
+   * The process is shutting down: nothing may connect from here. A keepalive that arrived just
+   * after SIGTERM used to activate an idle session, whose new Slack socket then took (and acked)
+   * events the closing bridge refused: those messages were lost.
+   */
+  close(): void {
+    this.#closed = true;
+  }
+
   /** An ordinary invocation (or start-up with CONNECT_ON=start): an idle session takes the platforms. */
   activate(reason: string): void {
-    if (this.#role !== 'idle') return;
+    if (this.#role !== 'idle' || this.#closed) return;
     this.#become('active', 'activate', reason);
     for (const platform of this.options.platforms) this.#background(platform, platform.start({ catchUp: true }));
   }
 
   /** Successor of a rotation: connect where sharing is safe, only check credentials elsewhere. */
   standby(): void {
+    if (this.#closed) throw new InvocationError(409, 'this session is shutting down');
     if (this.#role === 'standby') return;
     if (this.#role !== 'idle') throw new InvocationError(409, `standby is for a new session; this one is ${this.#role}`);
     this.#become('standby', 'standby', 'standby action');

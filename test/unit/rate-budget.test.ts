@@ -34,3 +34,19 @@ test('a window of 0 counts no budget, yet a 429 still closes its method until Re
   now = 2000;
   assert.equal(budgets.tryTake(['chat.update']), true);
 });
+
+test('a call that keeps part of the window leaves it to calls that keep none', () => {
+  let now = 0;
+  const budgets = new RateBudgets(60_000, () => now);
+  for (let i = 0; i < 40; i += 1) {
+    now = i * 1000;
+    assert.equal(budgets.tryTake(['conversations.replies'], undefined, 10), true);
+  }
+  assert.equal(budgets.tryTake(['conversations.replies'], undefined, 10), false, 'the last 10 of 50 are kept');
+  assert.equal(budgets.waitMs('conversations.replies', undefined, 10), 60_000 - 39_000, 'until the oldest of its 40 ages out');
+  for (let i = 0; i < 10; i += 1) assert.equal(budgets.tryTake(['conversations.replies']), true, 'catch-up still has its 10');
+  assert.equal(budgets.tryTake(['conversations.replies']), false);
+  now = 60_000;
+  assert.equal(budgets.tryTake(['conversations.replies']), true);
+  assert.equal(budgets.tryTake(['conversations.replies'], undefined, 10), false, '50 of the last minute taken: none left above the 10 kept');
+});

@@ -219,6 +219,17 @@ describe('SessionRoles: takeover', () => {
   });
 });
 
+describe('SessionRoles: shutting down', () => {
+  test('once closed, a keepalive does not activate an idle session and a standby is refused: nothing connects', () => {
+    const r = rig();
+    r.roles.close();
+    r.roles.activate('keepalive invocation');
+    assert.equal(r.roles.role, 'idle');
+    assert.throws(() => r.roles.standby(), (error: unknown) => error instanceof InvocationError && error.status === 409);
+    assert.deepEqual([r.slack.calls, r.discord.calls], [[], []]);
+  });
+});
+
 describe('SessionRoles: roles and their clock', () => {
   test('each role records when it began, by the injected clock', async () => {
     let now = 1_000;

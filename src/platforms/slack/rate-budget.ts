@@ -40,16 +40,20 @@ export class RateBudgets {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Takes one call of each method (all or none), e.g. a stream's start and its stop. */
-  tryTake(methods: readonly string[], channel?: string): boolean {
+  /**
+   * Takes one call of each method (all or none), e.g. a stream's start and its stop. `keep` leaves
+   * that many calls of the window to others: a read that can do without (thread context) must not
+   * spend what a read that cannot (catch-up, a claim check) needs.
+   */
+  tryTake(methods: readonly string[], channel?: string, keep = 0): boolean {
     if (this.windowMs <= 0) return methods.every((method) => this.waitMs(method, channel) === 0);
-    if (methods.some((method) => this.waitMs(method, channel) > 0)) return false;
+    if (methods.some((method) => this.waitMs(method, channel, keep) > 0)) return false;
     for (const method of methods) this.#take(method, channel);
     return true;
   }
 
-  /** Milliseconds until one call of `method` fits (0: now). */
-  waitMs(method: string, channel?: string): number {
+  /** Milliseconds until one call of `method` fits (0: now), leaving `keep` calls of the window unspent. */
+  waitMs(method: string, channel?: string, keep = 0): number {
     const now = this.now();
     const blocked = Math.max(0, (this.#blockedUntil.get(this.#blockKey(method, channel)) ?? 0) - now);
     if (this.windowMs <= 0) return blocked;
@@ -57,7 +61,8 @@ export class RateBudgets {
     const limit = slackMethodLimits[method];
     if (limit === undefined) return blocked;
     const spent = this.#window(method, now);
-    return Math.max(blocked, spent.length < limit ? 0 : (spent[0] as number) + this.windowMs - now);
+    const allowed = Math.max(1, limit - keep);
+    return Math.max(blocked, spent.length < allowed ? 0 : (spent[spent.length - allowed] as number) + this.windowMs - now);
   }
 
   /** Slack answered 429: no call of this method (in this channel, for posts) before Retry-After. */

@@ -33,6 +33,8 @@ export interface CallOptions {
   readonly channel?: string;
   /** The budget was already taken with `reserve` (a stream's start and stop together). */
   readonly reserved?: boolean;
+  /** Calls of the window this one must leave to others (RateBudgets.tryTake). */
+  readonly keep?: number;
 }
 
 /**
@@ -69,9 +71,9 @@ export class SlackApi {
 
   /** One call now; SlackLimitedError (without calling) when the method's budget is spent. */
   async attempt(method: string, args: SlackArgs, options: CallOptions = {}): Promise<SlackResult> {
-    if (options.reserved !== true && !this.budgets.tryTake([method], options.channel)) {
+    if (options.reserved !== true && !this.budgets.tryTake([method], options.channel, options.keep)) {
       count(this.heldBack, method);
-      throw new SlackLimitedError(method, this.budgets.waitMs(method, options.channel));
+      throw new SlackLimitedError(method, this.budgets.waitMs(method, options.channel, options.keep));
     }
     try {
       return (await this.client.apiCall(method, args)) as SlackResult;

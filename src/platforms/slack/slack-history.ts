@@ -59,6 +59,13 @@ function isConversational(m: SlackHistoryMessage, identity: SlackIdentity): bool
   return (m.text ?? '').trim() !== '';
 }
 
+/**
+ * Context is optional (a limited read answers without it), so it leaves a fifth of the tier-3
+ * window to the reads that are not: catch-up scans and claim checks. Under heavy thread traffic,
+ * context reads otherwise spent the whole budget and catch-up waited past a session's end.
+ */
+const contextReadsLeave = 10;
+
 async function threadMessages(api: SlackApi, target: SlackReplyTarget): Promise<SlackHistoryMessage[]> {
   const collected: SlackHistoryMessage[] = [];
   let cursor: string | undefined;
@@ -70,7 +77,7 @@ async function threadMessages(api: SlackApi, target: SlackReplyTarget): Promise<
       inclusive: false,
       limit: pageSize,
       ...(cursor === undefined ? {} : { cursor }),
-    });
+    }, { keep: contextReadsLeave });
     collected.push(...((page.messages ?? []) as SlackHistoryMessage[]));
     cursor = (page.response_metadata as { next_cursor?: string } | undefined)?.next_cursor || undefined;
   } while (cursor !== undefined && collected.length < maxMessages);
@@ -79,7 +86,7 @@ async function threadMessages(api: SlackApi, target: SlackReplyTarget): Promise<
 }
 
 async function dmMessages(api: SlackApi, target: SlackReplyTarget): Promise<SlackHistoryMessage[]> {
-  const page = await api.attempt('conversations.history', { channel: target.channel, latest: target.messageTs, inclusive: false, limit: pageSize });
+  const page = await api.attempt('conversations.history', { channel: target.channel, latest: target.messageTs, inclusive: false, limit: pageSize }, { keep: contextReadsLeave });
   // History comes newest first; thread replies stay in their threads.
   return ((page.messages ?? []) as SlackHistoryMessage[]).filter(isTopLevel).reverse();
 }
