@@ -154,7 +154,9 @@ export class StatusReport {
   #platform(name: ChatPlatformName): Record<string, unknown> {
     const snapshot = this.sources.connections[name].snapshot();
     const counters = this.sources.bridge.counters(name);
+    // The adapter's figures first, so none of its keys can hide the connection's or the bridge's.
     return {
+      ...(this.sources.platformDetails?.[name]?.() ?? {}),
       state: snapshot.state,
       since: snapshot.since,
       connected_since: snapshot.connectedSince,
@@ -169,7 +171,6 @@ export class StatusReport {
       queue_full: counters.queueFull,
       refusals_not_posted: counters.refusalsNotPosted,
       in_flight: counters.inFlight,
-      ...(this.sources.platformDetails?.[name]?.() ?? {}),
     };
   }
 }
